@@ -1,0 +1,25 @@
+{
+  "targets": [
+    {
+      "target_name": "sockit",
+      "sources": [
+        "native/binding.c",
+        "native/errno.c",
+        "native/sockaddr.c",
+        "native/socket.c",
+        "native/sockopt.c",
+        "native/io.c",
+        "native/poll.c"
+      ],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Wunused-parameter"],
+      "conditions": [
+        ["OS=='linux'", {"defines": ["_GNU_SOURCE"]}],
+        ["OS=='mac'", {
+          "defines": ["_DARWIN_C_SOURCE"],
+          "xcode_settings": {"OTHER_CFLAGS": ["-std=c11", "-Wall", "-Wextra"]}
+        }]
+      ]
+    }
+  ]
+}
