@@ -4,7 +4,9 @@
       "target_name": "sockit",
       "sources": [
         "native/binding.c",
+        "native/constants.c",
         "native/errno.c",
+        "native/errno_ext.c",
         "native/sockaddr.c",
         "native/socket.c",
         "native/sockopt.c",

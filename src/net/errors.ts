@@ -21,6 +21,8 @@ export interface Addr {
 export class OpError extends NetError {
   override readonly name = "OpError";
   readonly code: string | undefined;
+  /** For a failed write: how many bytes the kernel took before the failure. */
+  bytesWritten = 0;
   constructor(
     /** The operation: "dial", "listen", "accept", "read", "write", "close", "set", ... */
     readonly op: string,

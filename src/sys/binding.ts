@@ -86,14 +86,15 @@ const candidates = ["build/Release/sockit.node", "build/Debug/sockit.node"];
 
 function load(): Binding | BindingError {
   const require = createRequire(import.meta.url);
-  let last: unknown;
+  let first: unknown;
   for (const rel of candidates) {
     try {
       return require(path.join(root, rel)) as Binding;
     } catch (err) {
-      last = err;
+      first ??= err;
     }
   }
+  const last = first;
   const why = last instanceof Error ? last.message.split("\n")[0] : String(last);
   return new BindingError(
     `sockit: the native core is missing or cannot load (${path.join(root, candidates[0]!)}: ${why}); ` +

@@ -1,0 +1,176 @@
+/*
+ * Module initialisation and the argument helpers every family shares.
+ *
+ * The module is context-aware (NAPI_MODULE_INIT): all state hangs off the
+ * napi_env passed in, so loading it in several worker threads is safe.
+ */
+#include <stdio.h>
+#include <uv.h>
+
+#include "binding.h"
+
+#define SK_METHOD(name, fn)                                                   \
+  { name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL }
+
+#define SK_VALUE(name, v)                                                     \
+  { name, NULL, NULL, NULL, NULL, v, napi_enumerable, NULL }
+
+napi_value sk_napi_type_error(napi_env env, const char* message) {
+  /* ERR_INVALID_ARG_TYPE is the code Node's own argument checks use, so
+   * callers that match on `code` see the familiar value.
+   */
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return NULL;
+}
+
+static int sk_napi_fail(napi_env env, const char* what, const char* must) {
+  char message[128];
+
+  snprintf(message, sizeof(message), "sockit: %s must be %s", what, must);
+  sk_napi_type_error(env, message);
+  return -1;
+}
+
+int sk_napi_args(napi_env env, napi_callback_info info, size_t n,
+                 napi_value* argv) {
+  size_t argc;
+
+  /* Missing arguments come back as undefined, so the type checks that
+   * follow report them; no separate count check is needed.
+   */
+  argc = n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    sk_napi_type_error(env, "sockit: cannot read the arguments");
+    return -1;
+  }
+  return 0;
+}
+
+int sk_napi_int(napi_env env, napi_value v, const char* what, int32_t* out) {
+  if (napi_get_value_int32(env, v, out) != napi_ok)
+    return sk_napi_fail(env, what, "a number");
+  return 0;
+}
+
+int sk_napi_size(napi_env env, napi_value v, const char* what, size_t* out) {
+  int64_t n;
+
+  if (napi_get_value_int64(env, v, &n) != napi_ok)
+    return sk_napi_fail(env, what, "a number");
+  if (n < 0)
+    return sk_napi_fail(env, what, "a non-negative integer");
+  *out = (size_t) n;
+  return 0;
+}
+
+int sk_napi_bytes(napi_env env, napi_value v, const char* what, void** data,
+                  size_t* len) {
+  napi_typedarray_type type;
+
+  /* The data pointer napi_get_typedarray_info returns already includes the
+   * view's byteOffset, so a Buffer carved from Node's pool or any subarray
+   * works in place. Passing NULL for the ArrayBuffer and offset saves two
+   * handle creations on the hot path.
+   */
+  if (napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) !=
+          napi_ok ||
+      type != napi_uint8_array) {
+    return sk_napi_fail(env, what, "a Uint8Array");
+  }
+  return 0;
+}
+
+int sk_napi_range(napi_env env, napi_value buf, napi_value off,
+                  napi_value len, void** data, size_t* n) {
+  size_t blen;
+  size_t o;
+
+  if (sk_napi_bytes(env, buf, "buf", data, &blen) ||
+      sk_napi_size(env, off, "off", &o) ||
+      sk_napi_size(env, len, "len", n)) {
+    return -1;
+  }
+  /* Written so that off + len cannot overflow. */
+  if (o > blen || *n > blen - o)
+    return sk_napi_fail(env, "off + len", "within the buffer");
+  *data = (char*) *data + o;
+  return 0;
+}
+
+napi_value sk_napi_number(napi_env env, int64_t n) {
+  napi_value result;
+
+  if (napi_create_int64(env, n, &result) != napi_ok)
+    return NULL;
+  return result;
+}
+
+int sk_napi_set_int(napi_env env, napi_value obj, const char* name,
+                    int64_t value) {
+  napi_value v;
+
+  if (napi_create_int64(env, value, &v) != napi_ok ||
+      napi_set_named_property(env, obj, name, v) != napi_ok) {
+    return -1;
+  }
+  return 0;
+}
+
+static napi_value sk_binding_int(napi_env env, int32_t n) {
+  napi_value result;
+
+  if (napi_create_int32(env, n, &result) != napi_ok)
+    return NULL;
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value constants;
+  napi_value errnos;
+  napi_value readable;
+  napi_value writable;
+
+  constants = sk_constants_object(env);
+  errnos = sk_errno_object(env);
+  readable = sk_binding_int(env, UV_READABLE);
+  writable = sk_binding_int(env, UV_WRITABLE);
+  if (constants == NULL || errnos == NULL || readable == NULL ||
+      writable == NULL) {
+    return NULL;
+  }
+
+  /* The names and order follow the manifest, src/sys/binding.ts. */
+  napi_property_descriptor props[] = {
+    SK_VALUE("constants", constants),
+    SK_VALUE("errnos", errnos),
+    SK_VALUE("POLL_READABLE", readable),
+    SK_VALUE("POLL_WRITABLE", writable),
+    SK_METHOD("socket", sk_socket_open_js),
+    SK_METHOD("close", sk_socket_close_js),
+    SK_METHOD("bind", sk_socket_bind_js),
+    SK_METHOD("listen", sk_socket_listen_js),
+    SK_METHOD("accept", sk_socket_accept_js),
+    SK_METHOD("connect", sk_socket_connect_js),
+    SK_METHOD("shutdown", sk_socket_shutdown_js),
+    SK_METHOD("read", sk_io_read_js),
+    SK_METHOD("write", sk_io_write_js),
+    SK_METHOD("writev", sk_io_writev_js),
+    SK_METHOD("getsockoptInt", sk_sockopt_get_int_js),
+    SK_METHOD("setsockoptInt", sk_sockopt_set_int_js),
+    SK_METHOD("setsockoptLinger", sk_sockopt_set_linger_js),
+    SK_METHOD("sockaddrInet", sk_sockaddr_inet_js),
+    SK_METHOD("sockaddrUnix", sk_sockaddr_unix_js),
+    SK_METHOD("getsockname", sk_sockaddr_getsockname_js),
+    SK_METHOD("getpeername", sk_sockaddr_getpeername_js),
+    SK_METHOD("pollOpen", sk_poll_open_js),
+    SK_METHOD("pollUpdate", sk_poll_update_js),
+    SK_METHOD("pollRef", sk_poll_ref_js),
+    SK_METHOD("pollClose", sk_poll_close_js),
+  };
+
+  if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]),
+                             props) != napi_ok) {
+    return NULL;
+  }
+  return exports;
+}

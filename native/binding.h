@@ -1,0 +1,92 @@
+/*
+ * The internal interface of sockit's native core.
+ *
+ * Every file under native/ holds one syscall family. A family exposes two
+ * kinds of functions:
+ *
+ *   - sk_<family>_<verb>(...): the syscall wrapper proper. It takes C values
+ *     and returns >= 0 on success or a negative errno on failure, as libuv's
+ *     internal calls do. It never touches N-API.
+ *   - sk_<family>_<verb>_js(env, info): the N-API entry point that binding.c
+ *     registers. It checks argument types (throwing a TypeError only for
+ *     misuse of the binding), calls the wrapper and returns its number. It
+ *     never throws on a syscall failure; JavaScript builds every error.
+ *
+ * Nothing here keeps global state: every object lives per napi_env, so the
+ * module is safe to load in worker threads.
+ */
+#ifndef SOCKIT_BINDING_H_
+#define SOCKIT_BINDING_H_
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include <node_api.h>
+
+/*
+ * The largest iovec count one writev(2)/sendmsg(2) accepts. POSIX calls it
+ * IOV_MAX (limits.h); older glibc only spells it UIO_MAXIOV. 1024 is what
+ * both Linux and macOS use, so it is a safe last resort.
+ */
+#if defined(IOV_MAX)
+# define SK_IOV_MAX IOV_MAX
+#elif defined(UIO_MAXIOV)
+# define SK_IOV_MAX UIO_MAXIOV
+#else
+# define SK_IOV_MAX 1024
+#endif
+
+/* Argument checking and result helpers (binding.c). On failure each checker
+ * has already thrown a TypeError and returns -1; the caller then returns NULL
+ * at once so that JavaScript sees the exception.
+ */
+int sk_napi_args(napi_env env, napi_callback_info info, size_t n,
+                 napi_value* argv);
+int sk_napi_int(napi_env env, napi_value v, const char* what, int32_t* out);
+int sk_napi_size(napi_env env, napi_value v, const char* what, size_t* out);
+int sk_napi_bytes(napi_env env, napi_value v, const char* what, void** data,
+                  size_t* len);
+int sk_napi_range(napi_env env, napi_value buf, napi_value off,
+                  napi_value len, void** data, size_t* n);
+napi_value sk_napi_number(napi_env env, int64_t n);
+napi_value sk_napi_type_error(napi_env env, const char* message);
+int sk_napi_set_int(napi_env env, napi_value obj, const char* name,
+                    int64_t value);
+
+/* The constants and errnos objects (constants.c, errno.c, errno_ext.c). */
+napi_value sk_constants_object(napi_env env);
+napi_value sk_errno_object(napi_env env);
+int sk_errno_add_posix(napi_env env, napi_value obj);
+int sk_errno_add_ext(napi_env env, napi_value obj);
+
+/* N-API entry points, one per function of the manifest (src/sys/binding.ts).
+ */
+napi_value sk_socket_open_js(napi_env env, napi_callback_info info);
+napi_value sk_socket_close_js(napi_env env, napi_callback_info info);
+napi_value sk_socket_bind_js(napi_env env, napi_callback_info info);
+napi_value sk_socket_listen_js(napi_env env, napi_callback_info info);
+napi_value sk_socket_accept_js(napi_env env, napi_callback_info info);
+napi_value sk_socket_connect_js(napi_env env, napi_callback_info info);
+napi_value sk_socket_shutdown_js(napi_env env, napi_callback_info info);
+
+napi_value sk_io_read_js(napi_env env, napi_callback_info info);
+napi_value sk_io_write_js(napi_env env, napi_callback_info info);
+napi_value sk_io_writev_js(napi_env env, napi_callback_info info);
+
+napi_value sk_sockopt_get_int_js(napi_env env, napi_callback_info info);
+napi_value sk_sockopt_set_int_js(napi_env env, napi_callback_info info);
+napi_value sk_sockopt_set_linger_js(napi_env env, napi_callback_info info);
+
+napi_value sk_sockaddr_inet_js(napi_env env, napi_callback_info info);
+napi_value sk_sockaddr_unix_js(napi_env env, napi_callback_info info);
+napi_value sk_sockaddr_getsockname_js(napi_env env, napi_callback_info info);
+napi_value sk_sockaddr_getpeername_js(napi_env env, napi_callback_info info);
+
+napi_value sk_poll_open_js(napi_env env, napi_callback_info info);
+napi_value sk_poll_update_js(napi_env env, napi_callback_info info);
+napi_value sk_poll_ref_js(napi_env env, napi_callback_info info);
+napi_value sk_poll_close_js(napi_env env, napi_callback_info info);
+
+#endif  /* SOCKIT_BINDING_H_ */

@@ -1,0 +1,107 @@
+/*
+ * Socket options: getsockopt(2) and setsockopt(2) of int-valued options,
+ * and SO_LINGER, whose value is a struct.
+ *
+ * Which level and name to use is policy and lives in JavaScript (as Go's
+ * sockopt_*.go files); these wrappers only move the value.
+ */
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "binding.h"
+
+static int sk_sockopt_get_int(int fd, int level, int name, int32_t* value) {
+  int v;
+  socklen_t len;
+
+  /* Some options are a single byte on some systems (IP_MULTICAST_LOOP and
+   * IP_MULTICAST_TTL are u_char on the BSDs, ip(4)); the kernel then says
+   * so through len, and the byte is read as such on any endianness.
+   */
+  v = 0;
+  len = sizeof(v);
+  if (getsockopt(fd, level, name, &v, &len))
+    return -errno;
+  if (len == sizeof(unsigned char))
+    v = *(unsigned char*) &v;
+  *value = v;
+  return 0;
+}
+
+static int sk_sockopt_set_int(int fd, int level, int name, int value) {
+  if (setsockopt(fd, level, name, &value, sizeof(value)))
+    return -errno;
+  return 0;
+}
+
+static int sk_sockopt_set_linger(int fd, int onoff, int secs) {
+  struct linger l;
+
+  l.l_onoff = onoff;
+  l.l_linger = secs;
+  if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)))
+    return -errno;
+  return 0;
+}
+
+napi_value sk_sockopt_get_int_js(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  napi_typedarray_type type;
+  int32_t fd;
+  int32_t level;
+  int32_t name;
+  size_t len;
+  void* out;
+  int err;
+
+  if (sk_napi_args(env, info, 4, argv) ||
+      sk_napi_int(env, argv[0], "fd", &fd) ||
+      sk_napi_int(env, argv[1], "level", &level) ||
+      sk_napi_int(env, argv[2], "name", &name)) {
+    return NULL;
+  }
+  if (napi_get_typedarray_info(env, argv[3], &type, &len, &out, NULL,
+                               NULL) != napi_ok ||
+      type != napi_int32_array || len < 1) {
+    return sk_napi_type_error(env,
+                              "sockit: out must be a non-empty Int32Array");
+  }
+  /* The view's data pointer comes from V8 and is aligned for int32_t
+   * unless the view was built at an odd byteOffset, which an Int32Array
+   * cannot be (its offset must be a multiple of 4).
+   */
+  err = sk_sockopt_get_int(fd, level, name, (int32_t*) out);
+  return sk_napi_number(env, err);
+}
+
+napi_value sk_sockopt_set_int_js(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t fd;
+  int32_t level;
+  int32_t name;
+  int32_t value;
+
+  if (sk_napi_args(env, info, 4, argv) ||
+      sk_napi_int(env, argv[0], "fd", &fd) ||
+      sk_napi_int(env, argv[1], "level", &level) ||
+      sk_napi_int(env, argv[2], "name", &name) ||
+      sk_napi_int(env, argv[3], "value", &value)) {
+    return NULL;
+  }
+  return sk_napi_number(env, sk_sockopt_set_int(fd, level, name, value));
+}
+
+napi_value sk_sockopt_set_linger_js(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t fd;
+  int32_t onoff;
+  int32_t secs;
+
+  if (sk_napi_args(env, info, 3, argv) ||
+      sk_napi_int(env, argv[0], "fd", &fd) ||
+      sk_napi_int(env, argv[1], "onoff", &onoff) ||
+      sk_napi_int(env, argv[2], "secs", &secs)) {
+    return NULL;
+  }
+  return sk_napi_number(env, sk_sockopt_set_linger(fd, onoff, secs));
+}

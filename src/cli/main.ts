@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The `sockit` command: `dial` and `listen` work as nc does, `tour` round-trips a message over
+ * every network, `help` prints the usage. Failures print one line, `sockit: <error>`, on
+ * stderr and exit 1; usage errors exit 2. See docs/cli.md. The work is in command.ts; this
+ * file only ties it to the process.
+ */
+import { debuglog } from "node:util";
+import { main, printErr } from "./command.js";
+import { oneLine } from "./table.js";
+
+const debug = debuglog("sockit");
+
+/** flush resolves once `stream` has handed everything written so far to the kernel. */
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write("", () => resolve()));
+}
+
+/**
+ * Anything that escapes main is a bug in sockit or in this command: say so in one line (the
+ * stack goes to NODE_DEBUG=sockit) rather than print a trace.
+ */
+function onInternalError(err: unknown): void {
+  debug("internal error: %o", err);
+  printErr(`sockit: internal error: ${oneLine(err)}`);
+  process.exit(1);
+}
+
+/**
+ * Runs the command and exits with its status once stdout and stderr have flushed. Exiting
+ * explicitly also ends a read of stdin that is still waiting: a conn's end of stream finishes
+ * `dial` and `listen` even while stdin stays open, as with nc.
+ */
+async function runProcess(): Promise<void> {
+  process.on("uncaughtException", onInternalError);
+  process.on("unhandledRejection", onInternalError);
+  // A reader that went away (`sockit tour | head -1`) is no error of ours; writes that matter
+  // see the error on their callbacks.
+  process.stdout.on("error", (err) => debug("stdout: %s", err.message));
+  const status = await main(process.argv.slice(2));
+  await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  process.exit(status);
+}
+
+await runProcess();

@@ -1,0 +1,36 @@
+/**
+ * sockit: Go's net package and Go's IPC support for TypeScript on Node.js.
+ *
+ * This module only re-exports; everything it does not export is private.
+ */
+export { NetError, Errno, SyscallError, errorIs } from "./sys/errors.js";
+export { BindingError } from "./sys/binding.js";
+export { ErrClosed, ErrDeadlineExceeded } from "./poll/errors.js";
+export {
+  OpError,
+  AddrError,
+  UnknownNetworkError,
+  InvalidAddrError,
+  ParseError,
+  DNSError,
+  ErrWriteToConnected,
+  type Addr,
+} from "./net/errors.js";
+export * from "./net/address.js";
+export * as netip from "./netip.js";
+export type { Conn, DeadlineTime } from "./net/conn.js";
+export { SocketConn } from "./net/conn.js";
+export type { Listener } from "./net/listener.js";
+export { SocketListener } from "./net/listener.js";
+export { TCPConn, TCPListener } from "./net/tcpsock.js";
+export { UnixConn, UnixListener } from "./net/unixsock.js";
+export {
+  dial,
+  listen,
+  Dialer,
+  ListenConfig,
+  type DialOptions,
+  type DialerOptions,
+  type ListenOptions,
+  type ListenConfigOptions,
+} from "./net/dial.js";

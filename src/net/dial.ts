@@ -1,0 +1,263 @@
+/**
+ * Dialer, dial, ListenConfig and listen (Go's dial.go): resolve the address, then try each
+ * resolved address in turn within the time left.
+ */
+import { OpError, AddrError, abortError, errTimeout, errMissingAddress, type Addr } from "./errors.js";
+import { TCPAddr, UnixAddr } from "./addr.js";
+import { resolveAddrList, isIPv4 } from "./ipsock.js";
+import type { Conn } from "./conn.js";
+import type { Listener, SocketListener } from "./listener.js";
+import type { TCPConn, TCPListener } from "./tcpsock.js";
+import type { UnixConn, UnixListener } from "./unixsock.js";
+import { dialTCP, listenTCP } from "./tcpsock_posix.js";
+import { dialUnix, listenUnix } from "./unixsock_posix.js";
+
+/** Options of a {@link Dialer}; each is a field of Go's `net.Dialer`. */
+export interface DialerOptions {
+  /**
+   * Longest time a dial may take, in milliseconds, name resolution included; 0 or absent means
+   * none (the kernel still gives up on a TCP connect after about two minutes). A negative
+   * timeout has already passed. With `deadline`, the earlier wins.
+   */
+  timeout?: number;
+  /** Absolute time (a Date or epoch milliseconds) by which the dial must be done. */
+  deadline?: Date | number;
+  /** Local address to bind before connecting; its type must match the network. */
+  localAddr?: Addr | null;
+  /**
+   * Keep-alive period of dialed TCP conns in milliseconds: 0 or absent means Go's 15 s,
+   * negative leaves keep-alive off.
+   */
+  keepAlive?: number;
+}
+
+/** Options of one dial: a Dialer's options plus an AbortSignal (Go's `context.Context`). */
+export interface DialOptions extends DialerOptions {
+  /** Aborting cancels the dial at any point, name resolution included. */
+  signal?: AbortSignal;
+}
+
+/** Go's `saneMinimum`: each address of a serial dial gets at least this much time. */
+const saneMinimum = 2000;
+
+/**
+ * partialDeadline shares the time left among the addresses still to try, giving each at least
+ * two seconds, taken from the addresses at the end (Go's partialDeadline).
+ */
+export function partialDeadline(now: number, deadline: number, addrsRemaining: number): number {
+  const left = deadline - now;
+  if (left <= 0) throw errTimeout;
+  let timeout = left / addrsRemaining;
+  if (timeout < saneMinimum) timeout = Math.min(left, saneMinimum);
+  return now + timeout;
+}
+
+/**
+ * Scope is an AbortSignal that fires when a parent signal aborts or a deadline passes, with
+ * errTimeout as the reason for the deadline.
+ */
+class Scope {
+  readonly signal: AbortSignal;
+  readonly #ctl = new AbortController();
+  #timer: NodeJS.Timeout | undefined;
+  readonly #onAbort = () => this.#ctl.abort(this.parent!.reason);
+
+  constructor(
+    private readonly parent: AbortSignal | null,
+    deadline: number,
+  ) {
+    this.signal = this.#ctl.signal;
+    if (parent?.aborted) this.#ctl.abort(parent.reason);
+    else parent?.addEventListener("abort", this.#onAbort, { once: true });
+    if (deadline !== 0 && !this.signal.aborted) {
+      const delay = deadline - Date.now();
+      if (delay <= 0) this.#ctl.abort(errTimeout);
+      else this.#timer = setTimeout(() => this.#ctl.abort(errTimeout), delay);
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.parent?.removeEventListener("abort", this.#onAbort);
+  }
+}
+
+/**
+ * Dialer holds options for connecting to an address, Go's `net.Dialer`. One Dialer may dial
+ * many times, concurrently.
+ *
+ * @example
+ * const d = new Dialer({ timeout: 2000, keepAlive: -1 });
+ * const conn = await d.dial("tcp", "127.0.0.1:8080", { signal: AbortSignal.timeout(500) });
+ */
+export class Dialer {
+  readonly timeout: number;
+  readonly deadline: number;
+  readonly localAddr: Addr | null;
+  readonly keepAlive: number;
+
+  constructor(opts: DialerOptions = {}) {
+    this.timeout = opts.timeout ?? 0;
+    const d = opts.deadline;
+    this.deadline = d === undefined ? 0 : typeof d === "number" ? d : d.getTime();
+    this.localAddr = opts.localAddr ?? null;
+    this.keepAlive = opts.keepAlive ?? 0;
+  }
+
+  /** The dial's deadline in epoch ms, 0 for none: the earlier of timeout and deadline. */
+  #deadlineFrom(now: number): number {
+    let d = 0;
+    if (this.timeout !== 0) d = now + this.timeout;
+    if (this.deadline !== 0 && (d === 0 || this.deadline < d)) d = this.deadline;
+    return d;
+  }
+
+  /**
+   * dial connects to `address` on `network` ("tcp", "tcp4", "tcp6", "unix"). Host names are
+   * resolved and their addresses tried in turn, the time left shared among them.
+   *
+   * @example
+   * const conn = await new Dialer().dial("tcp", "localhost:80");
+   */
+  async dial(network: string, address: string, opts: { signal?: AbortSignal } = {}): Promise<Conn> {
+    const deadline = this.#deadlineFrom(Date.now());
+    const parent = opts.signal ?? null;
+    // Without a signal or a deadline there is nothing to cancel: skip the bookkeeping.
+    const scope = parent === null && deadline === 0 ? null : new Scope(parent, deadline);
+    try {
+      const signal = scope?.signal ?? null;
+      let addrs: Addr[];
+      try {
+        addrs = await resolveAddrList("dial", network, address, this.localAddr, signal ?? undefined);
+      } catch (err) {
+        throw new OpError("dial", network, null, null, err as Error);
+      }
+      return await this.#dialSerial(network, addrs, signal, deadline);
+    } finally {
+      scope?.dispose();
+    }
+  }
+
+  /** Tries each address in turn; the first success wins, else the first error is thrown. */
+  async #dialSerial(network: string, addrs: Addr[], signal: AbortSignal | null, deadline: number): Promise<Conn> {
+    let firstErr: Error | null = null;
+    for (let i = 0; i < addrs.length; i++) {
+      const ra = addrs[i]!;
+      if (signal?.aborted) throw new OpError("dial", network, this.localAddr, ra, abortError(signal.reason));
+      let scope: Scope | null = null;
+      if (deadline !== 0) {
+        let part: number;
+        try {
+          part = partialDeadline(Date.now(), deadline, addrs.length - i);
+        } catch (err) {
+          firstErr ??= new OpError("dial", network, this.localAddr, ra, err as Error);
+          break;
+        }
+        if (part < deadline) scope = new Scope(signal, part);
+      }
+      try {
+        return await this.#dialSingle(network, ra, scope?.signal ?? signal);
+      } catch (err) {
+        firstErr ??= err as Error;
+      } finally {
+        scope?.dispose();
+      }
+    }
+    throw firstErr ?? new OpError("dial", network, null, null, errMissingAddress);
+  }
+
+  async #dialSingle(network: string, ra: Addr, signal: AbortSignal | null): Promise<Conn> {
+    const la = this.localAddr;
+    try {
+      if (ra instanceof TCPAddr) {
+        const c = await dialTCP(network, la as TCPAddr | null, ra, signal);
+        c.applyKeepAlive(this.keepAlive);
+        return c;
+      }
+      if (ra instanceof UnixAddr) return await dialUnix(network, la as UnixAddr | null, ra, signal);
+      throw new AddrError("unexpected address type", ra.toString());
+    } catch (err) {
+      throw new OpError("dial", network, la, ra, err as Error);
+    }
+  }
+}
+
+/**
+ * dial connects to `address` on `network`: "tcp", "tcp4", "tcp6" (address "host:port") or
+ * "unix" (a path, or "@name" for a Linux abstract name). Options are the {@link Dialer}'s plus
+ * `signal`.
+ *
+ * @example
+ * const conn = await dial("tcp", "127.0.0.1:8080", { timeout: 2000 });
+ * await conn.write(new TextEncoder().encode("hello"));
+ */
+export function dial(network: "tcp" | "tcp4" | "tcp6", address: string, opts?: DialOptions): Promise<TCPConn>;
+export function dial(network: "unix", address: string, opts?: DialOptions): Promise<UnixConn>;
+export function dial(network: string, address: string, opts?: DialOptions): Promise<Conn>;
+export function dial(network: string, address: string, opts: DialOptions = {}): Promise<Conn> {
+  return new Dialer(opts).dial(network, address, opts.signal === undefined ? {} : { signal: opts.signal });
+}
+
+/** Options of a {@link ListenConfig}; fields of Go's `net.ListenConfig`. */
+export interface ListenConfigOptions {
+  /**
+   * Keep-alive period of accepted TCP conns in milliseconds: 0 or absent means Go's 15 s,
+   * negative leaves keep-alive off.
+   */
+  keepAlive?: number;
+}
+
+/** Options of one listen: a ListenConfig's plus an AbortSignal for name resolution. */
+export interface ListenOptions extends ListenConfigOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * ListenConfig holds options for listening, Go's `net.ListenConfig`.
+ *
+ * @example
+ * const ln = await new ListenConfig({ keepAlive: -1 }).listen("tcp", ":0");
+ */
+export class ListenConfig {
+  readonly keepAlive: number;
+
+  constructor(opts: ListenConfigOptions = {}) {
+    this.keepAlive = opts.keepAlive ?? 0;
+  }
+
+  /**
+   * listen announces on the local address: "tcp", "tcp4", "tcp6" or "unix". For tcp, "" or
+   * ":port" and "0.0.0.0:port" listen on every address, IPv4 and IPv6 alike; port 0 lets the
+   * kernel pick (see `addr()`). A host name listens on one of its addresses, IPv4 first.
+   */
+  async listen(network: string, address: string, opts: { signal?: AbortSignal } = {}): Promise<SocketListener<Conn>> {
+    let addrs: Addr[];
+    try {
+      addrs = await resolveAddrList("listen", network, address, null, opts.signal);
+    } catch (err) {
+      throw new OpError("listen", network, null, null, err as Error);
+    }
+    const la = addrs.find(isIPv4) ?? addrs[0]!;
+    try {
+      if (la instanceof TCPAddr) return await listenTCP(network, la, this.keepAlive);
+      if (la instanceof UnixAddr) return await listenUnix(network, la);
+      throw new AddrError("unexpected address type", address);
+    } catch (err) {
+      throw new OpError("listen", network, null, la, err as Error);
+    }
+  }
+}
+
+/**
+ * listen announces on a local network address and returns a Listener.
+ *
+ * @example
+ * await using ln = await listen("tcp", "127.0.0.1:0");
+ * for await (const conn of ln) handle(conn);
+ */
+export function listen(network: "tcp" | "tcp4" | "tcp6", address: string, opts?: ListenOptions): Promise<TCPListener>;
+export function listen(network: "unix", address: string, opts?: ListenOptions): Promise<UnixListener>;
+export function listen(network: string, address: string, opts?: ListenOptions): Promise<SocketListener<Conn>>;
+export function listen(network: string, address: string, opts: ListenOptions = {}): Promise<Listener> {
+  return new ListenConfig(opts).listen(network, address, opts.signal === undefined ? {} : { signal: opts.signal });
+}

@@ -1,0 +1,158 @@
+/**
+ * socket() makes a NetFD that is listening or connected (Go's sock_posix.go): create the fd,
+ * set the default options, then bind and listen, or bind (if asked) and connect.
+ */
+import { readFileSync } from "node:fs";
+import { binding } from "../sys/binding.js";
+import { syscallError } from "../sys/errors.js";
+import { C } from "../sys/constants.js";
+import { abortError, type Addr } from "./errors.js";
+import { NetFD, wrapSyscallError } from "./fd_posix.js";
+
+/** A local or remote address as the socket layer needs it: the address and its encoder. */
+export interface SockAddr {
+  readonly addr: Addr;
+  /**
+   * Encodes the address for a socket of `family`; null means "no address" (nothing to bind).
+   * An address the kernel would refuse throws a bare Errno, named here after the syscall.
+   */
+  sockaddr(family: number): Uint8Array | null;
+}
+
+/** socket creates a NetFD for `net`; with laddr and no raddr it listens, else it dials. */
+export async function socket(
+  net: string,
+  family: number,
+  sotype: number,
+  proto: number,
+  ipv6only: boolean,
+  laddr: SockAddr | null,
+  raddr: SockAddr | null,
+  signal: AbortSignal | null,
+): Promise<NetFD> {
+  const s = binding.socket(family, sotype, proto);
+  if (s < 0) throw syscallError("socket", s);
+  const fd = new NetFD(s, family, sotype, net);
+  try {
+    setDefaultSockopts(fd, family, sotype, ipv6only);
+    if (laddr !== null && raddr === null && sotype !== C.SOCK_DGRAM && sotype !== C.SOCK_RAW) {
+      listenStream(fd, laddr);
+    } else {
+      await dialFD(fd, laddr, raddr, signal);
+    }
+    return fd;
+  } catch (err) {
+    fd.close();
+    throw err;
+  }
+}
+
+function setDefaultSockopts(fd: NetFD, family: number, sotype: number, ipv6only: boolean): void {
+  if (family === C.AF_INET6 && sotype !== C.SOCK_RAW) {
+    fd.setsockoptInt(C.IPPROTO_IPV6!, C.IPV6_V6ONLY!, ipv6only ? 1 : 0);
+  }
+  if ((sotype === C.SOCK_DGRAM || sotype === C.SOCK_RAW) && family !== C.AF_UNIX) {
+    // Go allows broadcast datagrams by default.
+    fd.setsockoptInt(C.SOL_SOCKET!, C.SO_BROADCAST!, 1);
+  }
+}
+
+function listenStream(fd: NetFD, laddr: SockAddr): void {
+  // Go sets SO_REUSEADDR on every stream listener, unix ones included (sockopt_linux.go).
+  fd.setsockoptInt(C.SOL_SOCKET!, C.SO_REUSEADDR!, 1);
+  const sysfd = fd.pfd.sysfd;
+  bind(fd, laddr);
+  const rc = binding.listen(sysfd, listenerBacklog());
+  if (rc < 0) throw syscallError("listen", rc);
+  fd.laddr = fd.addrOf(binding.getsockname(sysfd));
+}
+
+function bind(fd: NetFD, laddr: SockAddr): void {
+  let lsa: Uint8Array | null;
+  try {
+    lsa = laddr.sockaddr(fd.family);
+  } catch (err) {
+    throw wrapSyscallError("bind", err);
+  }
+  if (lsa === null) return;
+  const rc = binding.bind(fd.pfd.sysfd, lsa);
+  if (rc < 0) throw syscallError("bind", rc);
+}
+
+async function dialFD(fd: NetFD, laddr: SockAddr | null, raddr: SockAddr | null, signal: AbortSignal | null) {
+  if (laddr !== null) {
+    bind(fd, laddr);
+  }
+  if (raddr !== null) {
+    let rsa: Uint8Array | null;
+    try {
+      rsa = raddr.sockaddr(fd.family);
+    } catch (err) {
+      throw wrapSyscallError("connect", err);
+    }
+    if (rsa !== null) {
+      await connect(fd, rsa, signal);
+      fd.isConnected = true;
+    }
+  }
+  fd.setAddrs(raddr?.addr ?? null);
+}
+
+/**
+ * connect starts a non-blocking connect and waits for it to finish (Go's `netFD.connect`).
+ * An abort moves the write deadline into the past, which wakes the wait; the error then comes
+ * from the signal.
+ */
+async function connect(fd: NetFD, rsa: Uint8Array, signal: AbortSignal | null): Promise<void> {
+  const rc = binding.connect(fd.pfd.sysfd, rsa);
+  if (rc === 0 || rc === -binding.errnos.EISCONN!) {
+    if (signal?.aborted) throw abortError(signal.reason);
+    return;
+  }
+  if (rc !== -binding.errnos.EINPROGRESS! && rc !== -binding.errnos.EALREADY!) throw syscallError("connect", rc);
+  if (signal?.aborted) throw abortError(signal.reason);
+  const onAbort = () => fd.pfd.setDeadline("w", 1);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await waitConnected(fd);
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal.reason);
+    throw err;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+const soError = new Int32Array(1);
+
+async function waitConnected(fd: NetFD): Promise<void> {
+  for (;;) {
+    await fd.pfd.waitWrite();
+    const rc = binding.getsockoptInt(fd.pfd.sysfd, C.SOL_SOCKET!, C.SO_ERROR!, soError);
+    if (rc < 0) throw syscallError("getsockopt", rc);
+    const e = soError[0]!;
+    if (e === binding.errnos.EINPROGRESS || e === binding.errnos.EALREADY || e === binding.errnos.EINTR) continue;
+    if (e === binding.errnos.EISCONN) return;
+    if (e === 0) {
+      // Readiness is a hint: make sure the socket really is connected (Go issues 14548, 19289).
+      if (typeof binding.getpeername(fd.pfd.sysfd) !== "number") return;
+      continue;
+    }
+    throw syscallError("connect", -e);
+  }
+}
+
+let backlog = 0;
+
+/** listenerBacklog is the kernel's somaxconn, read once, as Go uses (fallback SOMAXCONN). */
+export function listenerBacklog(): number {
+  if (backlog !== 0) return backlog;
+  backlog = C.SOMAXCONN ?? 128;
+  try {
+    const n = Number.parseInt(readFileSync("/proc/sys/net/core/somaxconn", "utf8").trim(), 10);
+    if (Number.isSafeInteger(n) && n > 0) backlog = Math.min(n, 2 ** 31 - 1);
+  } catch {
+    // Not Linux, or no /proc: keep the platform's SOMAXCONN.
+  }
+  return backlog;
+}

@@ -1,0 +1,57 @@
+/**
+ * Dialing and listening on TCP (Go's tcpsock_posix.go).
+ */
+import { C } from "../sys/constants.js";
+import { Errno, SyscallError, E } from "../sys/errors.js";
+import { OpError } from "./errors.js";
+import type { NetFD } from "./fd_posix.js";
+import type { TCPAddr } from "./addr.js";
+import { internetSocket } from "./ipsock_posix.js";
+import { TCPConn, TCPListener } from "./tcpsock.js";
+
+/**
+ * dialTCP connects to `raddr`. Without a fixed local port it retries twice when the kernel
+ * connected the socket to itself or spuriously refused the local address, as Go does.
+ */
+export async function dialTCP(
+  net: string,
+  laddr: TCPAddr | null,
+  raddr: TCPAddr,
+  signal: AbortSignal | null,
+): Promise<TCPConn> {
+  const canRetry = laddr === null || laddr.port === 0;
+  for (let attempt = 0; ; attempt++) {
+    let fd: NetFD | null = null;
+    try {
+      fd = await internetSocket(net, laddr, raddr, C.SOCK_STREAM!, 0, "dial", signal);
+    } catch (err) {
+      if (attempt < 2 && canRetry && spuriousENOTAVAIL(err)) continue;
+      throw err;
+    }
+    if (attempt < 2 && canRetry && selfConnect(fd)) {
+      fd.close();
+      continue;
+    }
+    return new TCPConn(fd);
+  }
+}
+
+/** selfConnect reports whether a connect ended with the socket connected to itself. */
+function selfConnect(fd: NetFD): boolean {
+  const l = fd.laddr as TCPAddr | null;
+  const r = fd.raddr as TCPAddr | null;
+  if (l === null || r === null) return true;
+  return l.port === r.port && l.ip !== null && r.ip !== null && l.ip.equal(r.ip);
+}
+
+function spuriousENOTAVAIL(err: unknown): boolean {
+  let e = err instanceof OpError ? err.err : err;
+  if (e instanceof SyscallError) e = e.err;
+  return e instanceof Errno && e.errno === E.EADDRNOTAVAIL;
+}
+
+/** listenTCP listens on `laddr`; accepted conns get keep-alive per `keepAlive` (ms). */
+export async function listenTCP(net: string, laddr: TCPAddr, keepAlive: number | undefined): Promise<TCPListener> {
+  const fd = await internetSocket(net, laddr, null, C.SOCK_STREAM!, 0, "listen", null);
+  return new TCPListener(fd, keepAlive);
+}

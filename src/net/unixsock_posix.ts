@@ -1,0 +1,56 @@
+/**
+ * Dialing and listening on unix domain sockets (Go's unixsock_posix.go).
+ */
+import { C } from "../sys/constants.js";
+import { UnknownNetworkError, errMissingAddress } from "./errors.js";
+import type { UnixAddr } from "./addr.js";
+import { unixSockaddr } from "./sockaddr_posix.js";
+import { socket, type SockAddr } from "./sock_posix.js";
+import { UnixConn, UnixListener } from "./unixsock.js";
+
+/** unixSotype maps a unix network name to its socket type. */
+export function unixSotype(net: string): number {
+  switch (net) {
+    case "unix":
+      return C.SOCK_STREAM!;
+    case "unixgram":
+      return C.SOCK_DGRAM!;
+    case "unixpacket":
+      return C.SOCK_SEQPACKET!;
+  }
+  throw new UnknownNetworkError(net);
+}
+
+function unixSockAddr(a: UnixAddr | null): SockAddr | null {
+  return a === null ? null : { addr: a, sockaddr: () => unixSockaddr(a.name) };
+}
+
+/** An empty name is no address at all when dialing (Go's UnixAddr.isWildcard). */
+function named(a: UnixAddr | null): UnixAddr | null {
+  return a === null || a.name === "" ? null : a;
+}
+
+/** dialUnix connects to `raddr`; a datagram socket with a local address needs no remote one. */
+export async function dialUnix(
+  net: string,
+  laddr: UnixAddr | null,
+  raddr: UnixAddr | null,
+  signal: AbortSignal | null,
+): Promise<UnixConn> {
+  const sotype = unixSotype(net);
+  laddr = named(laddr);
+  raddr = named(raddr);
+  if (raddr === null && (sotype !== C.SOCK_DGRAM || laddr === null)) throw errMissingAddress;
+  const fd = await socket(net, C.AF_UNIX!, sotype, 0, false, unixSockAddr(laddr), unixSockAddr(raddr), signal);
+  return new UnixConn(fd);
+}
+
+/**
+ * listenUnix listens on `laddr`; "" autobinds to a kernel-chosen abstract name. The listener
+ * removes its socket file on close.
+ */
+export async function listenUnix(net: string, laddr: UnixAddr): Promise<UnixListener> {
+  const sotype = unixSotype(net);
+  const fd = await socket(net, C.AF_UNIX!, sotype, 0, false, unixSockAddr(laddr), null, null);
+  return new UnixListener(fd, fd.laddr?.toString() ?? laddr.name, true);
+}

@@ -1,0 +1,294 @@
+/**
+ * FD, the one object that owns a file descriptor (Go's `internal/poll.FD`).
+ *
+ * Every operation tries its syscall first and waits for readiness only on EAGAIN, then retries:
+ * a read or write the kernel can satisfy now completes inside one native call. Readiness comes
+ * from one libuv `uv_poll_t` per fd, opened on the first wait and left armed while waiters come
+ * and go, because re-arming it on every wait costs an epoll_ctl per round trip (DESIGN.md).
+ *
+ * Lifetime: JavaScript runs one call at a time, so no syscall is ever running when `close()`
+ * runs. Every operation re-checks `#closing` after each `await`, before touching the fd again;
+ * that makes it safe to close the fd at once, which is what Go's reference count guarantees
+ * with threads.
+ */
+import { binding, type PollHandle } from "../sys/binding.js";
+import { E, Errno } from "../sys/errors.js";
+import { ErrClosed, ErrDeadlineExceeded } from "./errors.js";
+import { Deadline } from "./deadline.js";
+import { FifoLock } from "./lock.js";
+
+/** Read and write directions, used as indexes. */
+const R = 0;
+const W = 1;
+type Dir = typeof R | typeof W;
+
+/** Go's `maxRW`: stream reads and writes are capped at 1 GiB per syscall. */
+const maxRW = 1 << 30;
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+/**
+ * WriteFailure carries the error of a failed write together with the bytes the kernel took
+ * before it failed (Go's `(n, err)` pair).
+ */
+export class WriteFailure {
+  constructor(
+    readonly err: Error,
+    readonly n: number,
+  ) {}
+}
+
+/** Options of an {@link FD}. */
+export interface FDOptions {
+  /** Whether a zero-byte read means end of stream (false for datagram and raw sockets). */
+  zeroReadIsEOF: boolean;
+  /** Whether writes may be split across syscalls (stream sockets). */
+  isStream: boolean;
+}
+
+/** FD owns a non-blocking, close-on-exec file descriptor and its readiness. */
+export class FD {
+  #fd: number;
+  #closing = false;
+  #poll: PollHandle | null = null;
+  /** The events the poll handle is armed for. */
+  #armed = 0;
+  #referenced = false;
+  #refable = true;
+  readonly #waiters: [Waiter | null, Waiter | null] = [null, null];
+  readonly #deadlines: [Deadline, Deadline];
+  readonly #locks = [new FifoLock(), new FifoLock()];
+  readonly zeroReadIsEOF: boolean;
+  readonly isStream: boolean;
+
+  constructor(fd: number, opts: FDOptions) {
+    this.#fd = fd;
+    this.zeroReadIsEOF = opts.zeroReadIsEOF;
+    this.isStream = opts.isStream;
+    this.#deadlines = [new Deadline(() => this.#expire(R)), new Deadline(() => this.#expire(W))];
+  }
+
+  /** The fd number, for synchronous syscalls; throws ErrClosed once closing has begun. */
+  get sysfd(): number {
+    if (this.#closing) throw ErrClosed;
+    return this.#fd;
+  }
+
+  /** Whether close has begun. */
+  get closed(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * read reads into `p[off, off+len)`: the count, or null at end of stream. A zero-length read
+   * returns 0 without a syscall, after the lock, as Go's does.
+   */
+  async read(p: Uint8Array, off: number, len: number): Promise<number | null> {
+    const lock = this.#locks[R]!;
+    const wait = lock.acquire();
+    if (wait !== undefined) await wait;
+    try {
+      if (this.#closing) throw ErrClosed;
+      if (len === 0) return 0;
+      if (this.isStream && len > maxRW) len = maxRW;
+      for (;;) {
+        this.#prepare(R);
+        const n = binding.read(this.#fd, p, off, len);
+        if (n > 0) return n;
+        if (n === 0) return this.zeroReadIsEOF ? null : 0;
+        if (n !== -E.EAGAIN!) throw new Errno(-n);
+        await this.#wait(R);
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  /**
+   * write writes all of `p[off, off+len)`, across as many syscalls as it takes; concurrent
+   * writes never interleave. On failure it rejects with a {@link WriteFailure}.
+   */
+  async write(p: Uint8Array, off: number, len: number): Promise<number> {
+    const lock = this.#locks[W]!;
+    const wait = lock.acquire();
+    if (wait !== undefined) await wait;
+    let nn = 0;
+    try {
+      for (;;) {
+        this.#prepare(W);
+        let max = len - nn;
+        if (this.isStream && max > maxRW) max = maxRW;
+        const n = binding.write(this.#fd, p, off + nn, max);
+        if (n >= 0) {
+          nn += n;
+          if (nn === len) return nn;
+          if (n === 0) throw new Errno(E.EIO!);
+          continue;
+        }
+        if (n !== -E.EAGAIN!) throw new Errno(-n);
+        await this.#wait(W);
+      }
+    } catch (err) {
+      throw new WriteFailure(err as Error, nn);
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** accept returns a new connected fd; ECONNABORTED is retried, as in Go. */
+  async accept(): Promise<number> {
+    const lock = this.#locks[R]!;
+    const wait = lock.acquire();
+    if (wait !== undefined) await wait;
+    try {
+      for (;;) {
+        this.#prepare(R);
+        const n = binding.accept(this.#fd);
+        if (n >= 0) return n;
+        if (n === -E.ECONNABORTED!) continue;
+        if (n !== -E.EAGAIN!) throw new Errno(-n);
+        await this.#wait(R);
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  /**
+   * afterWrites runs `fn` once the writes queued before it have finished, holding the write
+   * lock while it runs (so a shutdown cannot cut a queued write short).
+   */
+  async afterWrites<T>(fn: () => T): Promise<T> {
+    const lock = this.#locks[W]!;
+    const wait = lock.acquire();
+    if (wait !== undefined) await wait;
+    try {
+      return fn();
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** waitWrite waits until the fd is writable (a connect in progress has finished). */
+  async waitWrite(): Promise<void> {
+    this.#prepare(W);
+    await this.#wait(W);
+    if (this.#closing) throw ErrClosed;
+  }
+
+  /**
+   * setDeadline sets the read (`"r"`), write (`"w"`) or both deadlines, as epoch milliseconds;
+   * 0 clears. A passed deadline fails waiting and later calls at once; a new one revives them.
+   */
+  setDeadline(which: "r" | "w" | "rw", at: number): void {
+    if (this.#closing) throw ErrClosed;
+    if (which !== "w") this.#deadlines[R].set(at);
+    if (which !== "r") this.#deadlines[W].set(at);
+  }
+
+  /**
+   * setRefable chooses whether a pending call keeps the process alive (default true), like
+   * `ref()`/`unref()` on Node handles. An idle FD never keeps it alive.
+   */
+  setRefable(refable: boolean): void {
+    this.#refable = refable;
+    this.#updateRef();
+  }
+
+  /**
+   * close wakes every waiting call with ErrClosed, stops polling and closes the fd. A second
+   * close throws ErrClosed.
+   */
+  close(): void {
+    if (this.#closing) throw ErrClosed;
+    this.#closing = true;
+    this.#deadlines[R].clear();
+    this.#deadlines[W].clear();
+    if (this.#poll !== null) {
+      // pollClose stops the handle first, so no callback can see the fd after it is closed.
+      binding.pollClose(this.#poll);
+      this.#poll = null;
+    }
+    this.#fail(R, ErrClosed);
+    this.#fail(W, ErrClosed);
+    binding.close(this.#fd);
+    this.#fd = -1;
+  }
+
+  /** Checks done before every syscall: closed first, then the deadline (Go's prepareRead). */
+  #prepare(dir: Dir): void {
+    if (this.#closing) throw ErrClosed;
+    if (this.#deadlines[dir].expired) throw ErrDeadlineExceeded;
+  }
+
+  #wait(dir: Dir): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#waiters[dir] = { resolve, reject };
+      const ev = dir === R ? binding.POLL_READABLE : binding.POLL_WRITABLE;
+      if ((this.#armed & ev) === 0) {
+        const rc = this.#arm(this.#armed | ev);
+        if (rc < 0) return this.#fail(dir, new Errno(-rc));
+      }
+      this.#updateRef();
+    });
+  }
+
+  #arm(events: number): number {
+    if (this.#poll === null) this.#poll = binding.pollOpen(this.#fd, (ev, status) => this.#onPoll(ev, status));
+    const rc = binding.pollUpdate(this.#poll, events);
+    if (rc === 0) this.#armed = events;
+    return rc;
+  }
+
+  /**
+   * The libuv callback. Readiness with nobody waiting disarms that event: libuv polls level-
+   * triggered, so an armed idle event would fire on every loop turn.
+   */
+  #onPoll(events: number, status: number): void {
+    if (status < 0) {
+      // Polling failed: wake everyone so each retries its syscall and meets the real error.
+      this.#wake(R);
+      this.#wake(W);
+      return;
+    }
+    let armed = this.#armed;
+    if ((events & binding.POLL_READABLE) !== 0 && !this.#wake(R)) armed &= ~binding.POLL_READABLE;
+    if ((events & binding.POLL_WRITABLE) !== 0 && !this.#wake(W)) armed &= ~binding.POLL_WRITABLE;
+    if (armed !== this.#armed && !this.#closing) this.#arm(armed);
+    this.#updateRef();
+  }
+
+  /** Resolves the waiter of `dir`, if any; reports whether there was one. */
+  #wake(dir: Dir): boolean {
+    const w = this.#waiters[dir];
+    if (w === null) return false;
+    this.#waiters[dir] = null;
+    w.resolve();
+    return true;
+  }
+
+  #fail(dir: Dir, err: Error): void {
+    const w = this.#waiters[dir];
+    if (w === null) return;
+    this.#waiters[dir] = null;
+    w.reject(err);
+    this.#updateRef();
+  }
+
+  #expire(dir: Dir): void {
+    this.#fail(dir, ErrDeadlineExceeded);
+  }
+
+  /** A pending call keeps the event loop alive; an idle FD does not. */
+  #updateRef(): void {
+    if (this.#poll === null) return;
+    const want = this.#refable && (this.#waiters[R] !== null || this.#waiters[W] !== null);
+    if (want !== this.#referenced) {
+      binding.pollRef(this.#poll, want);
+      this.#referenced = want;
+    }
+  }
+}
