@@ -34,3 +34,4 @@ export {
   type ListenOptions,
   type ListenConfigOptions,
 } from "./net/dial.js";
+export { toDuplex, toWebStreams, type ConnStreams } from "./net/stream.js";
