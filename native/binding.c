@@ -105,13 +105,14 @@ napi_value sk_napi_number(napi_env env, int64_t n) {
   return result;
 }
 
-int sk_napi_set_int(napi_env env, napi_value obj, const char* name,
-                    int64_t value) {
+int sk_napi_set_names(napi_env env, napi_value obj, const sk_name_t* names) {
   napi_value v;
 
-  if (napi_create_int64(env, value, &v) != napi_ok ||
-      napi_set_named_property(env, obj, name, v) != napi_ok) {
-    return -1;
+  for (; names->name != NULL; names++) {
+    if (napi_create_int64(env, names->value, &v) != napi_ok ||
+        napi_set_named_property(env, obj, names->name, v) != napi_ok) {
+      return -1;
+    }
   }
   return 0;
 }

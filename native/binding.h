@@ -27,8 +27,9 @@
 
 /*
  * The largest iovec count one writev(2)/sendmsg(2) accepts. POSIX calls it
- * IOV_MAX (limits.h); older glibc only spells it UIO_MAXIOV. 1024 is what
- * both Linux and macOS use, so it is a safe last resort.
+ * IOV_MAX (limits.h), which glibc declares only for _XOPEN_SOURCE or
+ * _GNU_SOURCE builds; Linux's own name is UIO_MAXIOV. 1024 is the value on
+ * both Linux and macOS, so it is a safe last resort.
  */
 #if defined(IOV_MAX)
 # define SK_IOV_MAX IOV_MAX
@@ -52,13 +53,24 @@ int sk_napi_range(napi_env env, napi_value buf, napi_value off,
                   napi_value len, void** data, size_t* n);
 napi_value sk_napi_number(napi_env env, int64_t n);
 napi_value sk_napi_type_error(napi_env env, const char* message);
-int sk_napi_set_int(napi_env env, napi_value obj, const char* name,
-                    int64_t value);
+
+/* A name-to-number table, ended by an entry whose name is NULL. The tables
+ * end with that terminator rather than relying on their size because every
+ * other entry sits under #ifdef and a table may be otherwise empty (ISO C
+ * has no zero-length arrays).
+ */
+typedef struct sk_name_s {
+  const char* name;
+  int64_t value;
+} sk_name_t;
+
+#define SK_NAME(x) { #x, (x) }
+
+int sk_napi_set_names(napi_env env, napi_value obj, const sk_name_t* names);
 
 /* The constants and errnos objects (constants.c, errno.c, errno_ext.c). */
 napi_value sk_constants_object(napi_env env);
 napi_value sk_errno_object(napi_env env);
-int sk_errno_add_posix(napi_env env, napi_value obj);
 int sk_errno_add_ext(napi_env env, napi_value obj);
 
 /* N-API entry points, one per function of the manifest (src/sys/binding.ts).

@@ -4,10 +4,10 @@
  *
  * JavaScript turns the negative numbers the core returns into Node-style
  * codes and Go's error texts with this table, so it must be complete and
- * must come from the headers, never from hard-coded numbers (see Netty's
- * native transport, which does the same). Each name sits under #ifdef
- * because no two platforms define the same set. Aliases (EWOULDBLOCK and
- * EAGAIN, ENOTSUP and EOPNOTSUPP on Linux) are listed under both names.
+ * must come from the headers, never from hard-coded numbers (Netty's native
+ * transport does the same). Each name sits under #ifdef because no two
+ * platforms define the same set. Aliases (EWOULDBLOCK and EAGAIN, ENOTSUP
+ * and EOPNOTSUPP on Linux) are listed under both names.
  *
  * This file holds the names POSIX.1-2008 requires; errno_ext.c holds the
  * BSD, Linux and macOS extensions.
@@ -16,264 +16,259 @@
 
 #include "binding.h"
 
-#define SK_ERRNO(name)                                                        \
-  do {                                                                        \
-    if (sk_napi_set_int(env, obj, #name, (name)))                             \
-      return -1;                                                              \
-  } while (0)
-
-int sk_errno_add_posix(napi_env env, napi_value obj) {
+/* The names <errno.h> must define (POSIX.1-2008). */
+static const sk_name_t sk_errno_posix[] = {
 #ifdef E2BIG
-  SK_ERRNO(E2BIG);
+  SK_NAME(E2BIG),
 #endif
 #ifdef EACCES
-  SK_ERRNO(EACCES);
+  SK_NAME(EACCES),
 #endif
 #ifdef EADDRINUSE
-  SK_ERRNO(EADDRINUSE);
+  SK_NAME(EADDRINUSE),
 #endif
 #ifdef EADDRNOTAVAIL
-  SK_ERRNO(EADDRNOTAVAIL);
+  SK_NAME(EADDRNOTAVAIL),
 #endif
 #ifdef EAFNOSUPPORT
-  SK_ERRNO(EAFNOSUPPORT);
+  SK_NAME(EAFNOSUPPORT),
 #endif
 #ifdef EAGAIN
-  SK_ERRNO(EAGAIN);
+  SK_NAME(EAGAIN),
 #endif
 #ifdef EALREADY
-  SK_ERRNO(EALREADY);
+  SK_NAME(EALREADY),
 #endif
 #ifdef EBADF
-  SK_ERRNO(EBADF);
+  SK_NAME(EBADF),
 #endif
 #ifdef EBADMSG
-  SK_ERRNO(EBADMSG);
+  SK_NAME(EBADMSG),
 #endif
 #ifdef EBUSY
-  SK_ERRNO(EBUSY);
+  SK_NAME(EBUSY),
 #endif
 #ifdef ECANCELED
-  SK_ERRNO(ECANCELED);
+  SK_NAME(ECANCELED),
 #endif
 #ifdef ECHILD
-  SK_ERRNO(ECHILD);
+  SK_NAME(ECHILD),
 #endif
 #ifdef ECONNABORTED
-  SK_ERRNO(ECONNABORTED);
+  SK_NAME(ECONNABORTED),
 #endif
 #ifdef ECONNREFUSED
-  SK_ERRNO(ECONNREFUSED);
+  SK_NAME(ECONNREFUSED),
 #endif
 #ifdef ECONNRESET
-  SK_ERRNO(ECONNRESET);
+  SK_NAME(ECONNRESET),
 #endif
 #ifdef EDEADLK
-  SK_ERRNO(EDEADLK);
+  SK_NAME(EDEADLK),
 #endif
 #ifdef EDESTADDRREQ
-  SK_ERRNO(EDESTADDRREQ);
+  SK_NAME(EDESTADDRREQ),
 #endif
 #ifdef EDOM
-  SK_ERRNO(EDOM);
+  SK_NAME(EDOM),
 #endif
 #ifdef EDQUOT
-  SK_ERRNO(EDQUOT);
+  SK_NAME(EDQUOT),
 #endif
 #ifdef EEXIST
-  SK_ERRNO(EEXIST);
+  SK_NAME(EEXIST),
 #endif
 #ifdef EFAULT
-  SK_ERRNO(EFAULT);
+  SK_NAME(EFAULT),
 #endif
 #ifdef EFBIG
-  SK_ERRNO(EFBIG);
+  SK_NAME(EFBIG),
 #endif
 #ifdef EHOSTUNREACH
-  SK_ERRNO(EHOSTUNREACH);
+  SK_NAME(EHOSTUNREACH),
 #endif
 #ifdef EIDRM
-  SK_ERRNO(EIDRM);
+  SK_NAME(EIDRM),
 #endif
 #ifdef EILSEQ
-  SK_ERRNO(EILSEQ);
+  SK_NAME(EILSEQ),
 #endif
 #ifdef EINPROGRESS
-  SK_ERRNO(EINPROGRESS);
+  SK_NAME(EINPROGRESS),
 #endif
 #ifdef EINTR
-  SK_ERRNO(EINTR);
+  SK_NAME(EINTR),
 #endif
 #ifdef EINVAL
-  SK_ERRNO(EINVAL);
+  SK_NAME(EINVAL),
 #endif
 #ifdef EIO
-  SK_ERRNO(EIO);
+  SK_NAME(EIO),
 #endif
 #ifdef EISCONN
-  SK_ERRNO(EISCONN);
+  SK_NAME(EISCONN),
 #endif
 #ifdef EISDIR
-  SK_ERRNO(EISDIR);
+  SK_NAME(EISDIR),
 #endif
 #ifdef ELOOP
-  SK_ERRNO(ELOOP);
+  SK_NAME(ELOOP),
 #endif
 #ifdef EMFILE
-  SK_ERRNO(EMFILE);
+  SK_NAME(EMFILE),
 #endif
 #ifdef EMLINK
-  SK_ERRNO(EMLINK);
+  SK_NAME(EMLINK),
 #endif
 #ifdef EMSGSIZE
-  SK_ERRNO(EMSGSIZE);
+  SK_NAME(EMSGSIZE),
 #endif
 #ifdef EMULTIHOP
-  SK_ERRNO(EMULTIHOP);
+  SK_NAME(EMULTIHOP),
 #endif
 #ifdef ENAMETOOLONG
-  SK_ERRNO(ENAMETOOLONG);
+  SK_NAME(ENAMETOOLONG),
 #endif
 #ifdef ENETDOWN
-  SK_ERRNO(ENETDOWN);
+  SK_NAME(ENETDOWN),
 #endif
 #ifdef ENETRESET
-  SK_ERRNO(ENETRESET);
+  SK_NAME(ENETRESET),
 #endif
 #ifdef ENETUNREACH
-  SK_ERRNO(ENETUNREACH);
+  SK_NAME(ENETUNREACH),
 #endif
 #ifdef ENFILE
-  SK_ERRNO(ENFILE);
+  SK_NAME(ENFILE),
 #endif
 #ifdef ENOBUFS
-  SK_ERRNO(ENOBUFS);
+  SK_NAME(ENOBUFS),
 #endif
 #ifdef ENODATA
-  SK_ERRNO(ENODATA);
+  SK_NAME(ENODATA),
 #endif
 #ifdef ENODEV
-  SK_ERRNO(ENODEV);
+  SK_NAME(ENODEV),
 #endif
 #ifdef ENOENT
-  SK_ERRNO(ENOENT);
+  SK_NAME(ENOENT),
 #endif
 #ifdef ENOEXEC
-  SK_ERRNO(ENOEXEC);
+  SK_NAME(ENOEXEC),
 #endif
 #ifdef ENOLCK
-  SK_ERRNO(ENOLCK);
+  SK_NAME(ENOLCK),
 #endif
 #ifdef ENOLINK
-  SK_ERRNO(ENOLINK);
+  SK_NAME(ENOLINK),
 #endif
 #ifdef ENOMEM
-  SK_ERRNO(ENOMEM);
+  SK_NAME(ENOMEM),
 #endif
 #ifdef ENOMSG
-  SK_ERRNO(ENOMSG);
+  SK_NAME(ENOMSG),
 #endif
 #ifdef ENOPROTOOPT
-  SK_ERRNO(ENOPROTOOPT);
+  SK_NAME(ENOPROTOOPT),
 #endif
 #ifdef ENOSPC
-  SK_ERRNO(ENOSPC);
+  SK_NAME(ENOSPC),
 #endif
 #ifdef ENOSR
-  SK_ERRNO(ENOSR);
+  SK_NAME(ENOSR),
 #endif
 #ifdef ENOSTR
-  SK_ERRNO(ENOSTR);
+  SK_NAME(ENOSTR),
 #endif
 #ifdef ENOSYS
-  SK_ERRNO(ENOSYS);
+  SK_NAME(ENOSYS),
 #endif
 #ifdef ENOTCONN
-  SK_ERRNO(ENOTCONN);
+  SK_NAME(ENOTCONN),
 #endif
 #ifdef ENOTDIR
-  SK_ERRNO(ENOTDIR);
+  SK_NAME(ENOTDIR),
 #endif
 #ifdef ENOTEMPTY
-  SK_ERRNO(ENOTEMPTY);
+  SK_NAME(ENOTEMPTY),
 #endif
 #ifdef ENOTRECOVERABLE
-  SK_ERRNO(ENOTRECOVERABLE);
+  SK_NAME(ENOTRECOVERABLE),
 #endif
 #ifdef ENOTSOCK
-  SK_ERRNO(ENOTSOCK);
+  SK_NAME(ENOTSOCK),
 #endif
 #ifdef ENOTSUP
-  SK_ERRNO(ENOTSUP);
+  SK_NAME(ENOTSUP),
 #endif
 #ifdef ENOTTY
-  SK_ERRNO(ENOTTY);
+  SK_NAME(ENOTTY),
 #endif
 #ifdef ENXIO
-  SK_ERRNO(ENXIO);
+  SK_NAME(ENXIO),
 #endif
 #ifdef EOPNOTSUPP
-  SK_ERRNO(EOPNOTSUPP);
+  SK_NAME(EOPNOTSUPP),
 #endif
 #ifdef EOVERFLOW
-  SK_ERRNO(EOVERFLOW);
+  SK_NAME(EOVERFLOW),
 #endif
 #ifdef EOWNERDEAD
-  SK_ERRNO(EOWNERDEAD);
+  SK_NAME(EOWNERDEAD),
 #endif
 #ifdef EPERM
-  SK_ERRNO(EPERM);
+  SK_NAME(EPERM),
 #endif
 #ifdef EPIPE
-  SK_ERRNO(EPIPE);
+  SK_NAME(EPIPE),
 #endif
 #ifdef EPROTO
-  SK_ERRNO(EPROTO);
+  SK_NAME(EPROTO),
 #endif
 #ifdef EPROTONOSUPPORT
-  SK_ERRNO(EPROTONOSUPPORT);
+  SK_NAME(EPROTONOSUPPORT),
 #endif
 #ifdef EPROTOTYPE
-  SK_ERRNO(EPROTOTYPE);
+  SK_NAME(EPROTOTYPE),
 #endif
 #ifdef ERANGE
-  SK_ERRNO(ERANGE);
+  SK_NAME(ERANGE),
 #endif
 #ifdef EROFS
-  SK_ERRNO(EROFS);
+  SK_NAME(EROFS),
 #endif
 #ifdef ESPIPE
-  SK_ERRNO(ESPIPE);
+  SK_NAME(ESPIPE),
 #endif
 #ifdef ESRCH
-  SK_ERRNO(ESRCH);
+  SK_NAME(ESRCH),
 #endif
 #ifdef ESTALE
-  SK_ERRNO(ESTALE);
+  SK_NAME(ESTALE),
 #endif
 #ifdef ETIME
-  SK_ERRNO(ETIME);
+  SK_NAME(ETIME),
 #endif
 #ifdef ETIMEDOUT
-  SK_ERRNO(ETIMEDOUT);
+  SK_NAME(ETIMEDOUT),
 #endif
 #ifdef ETXTBSY
-  SK_ERRNO(ETXTBSY);
+  SK_NAME(ETXTBSY),
 #endif
 #ifdef EWOULDBLOCK
-  SK_ERRNO(EWOULDBLOCK);
+  SK_NAME(EWOULDBLOCK),
 #endif
 #ifdef EXDEV
-  SK_ERRNO(EXDEV);
+  SK_NAME(EXDEV),
 #endif
-  return 0;
-}
+  { NULL, 0 }
+};
 
 napi_value sk_errno_object(napi_env env) {
   napi_value obj;
 
   if (napi_create_object(env, &obj) != napi_ok ||
-      sk_errno_add_posix(env, obj) ||
+      sk_napi_set_names(env, obj, sk_errno_posix) ||
       sk_errno_add_ext(env, obj)) {
     return NULL;
   }

@@ -1,261 +1,246 @@
 /*
  * The errno names beyond POSIX.1-2008: those Linux and macOS share from
  * their BSD heritage, then each platform's own. Every name sits under
- * #ifdef, so this file compiles unchanged on both; see errno.c for why the
- * table exists.
+ * #ifdef, so this file compiles unchanged on both (a table whose names are
+ * all missing holds just its terminator); see errno.c for why the tables
+ * exist.
  */
 #include <errno.h>
 
 #include "binding.h"
 
-#define SK_ERRNO(name)                                                        \
-  do {                                                                        \
-    if (sk_napi_set_int(env, obj, #name, (name)))                             \
-      return -1;                                                              \
-  } while (0)
-
 /* Names both Linux and macOS define outside POSIX. */
-static int sk_errno_add_bsd(napi_env env, napi_value obj) {
+static const sk_name_t sk_errno_bsd[] = {
 #ifdef EHOSTDOWN
-  SK_ERRNO(EHOSTDOWN);
+  SK_NAME(EHOSTDOWN),
 #endif
 #ifdef ENOTBLK
-  SK_ERRNO(ENOTBLK);
+  SK_NAME(ENOTBLK),
 #endif
 #ifdef EPFNOSUPPORT
-  SK_ERRNO(EPFNOSUPPORT);
+  SK_NAME(EPFNOSUPPORT),
 #endif
 #ifdef EREMOTE
-  SK_ERRNO(EREMOTE);
+  SK_NAME(EREMOTE),
 #endif
 #ifdef ESHUTDOWN
-  SK_ERRNO(ESHUTDOWN);
+  SK_NAME(ESHUTDOWN),
 #endif
 #ifdef ESOCKTNOSUPPORT
-  SK_ERRNO(ESOCKTNOSUPPORT);
+  SK_NAME(ESOCKTNOSUPPORT),
 #endif
 #ifdef ETOOMANYREFS
-  SK_ERRNO(ETOOMANYREFS);
+  SK_NAME(ETOOMANYREFS),
 #endif
 #ifdef EUSERS
-  SK_ERRNO(EUSERS);
+  SK_NAME(EUSERS),
 #endif
-  return 0;
-}
+  { NULL, 0 }
+};
 
-/* Linux's own names (errno(3)), from the STREAMS and SysV heritage. */
-static int sk_errno_add_linux(napi_env env, napi_value obj) {
-  /* On the other platform no name below exists, and both parameters
-   * would be unused.
-   */
-  (void) env;
-  (void) obj;
+/* Linux's own names (errno(3)), from its STREAMS and SysV heritage. */
+static const sk_name_t sk_errno_linux[] = {
 #ifdef EADV
-  SK_ERRNO(EADV);
+  SK_NAME(EADV),
 #endif
 #ifdef EBADE
-  SK_ERRNO(EBADE);
+  SK_NAME(EBADE),
 #endif
 #ifdef EBADFD
-  SK_ERRNO(EBADFD);
+  SK_NAME(EBADFD),
 #endif
 #ifdef EBADR
-  SK_ERRNO(EBADR);
+  SK_NAME(EBADR),
 #endif
 #ifdef EBADRQC
-  SK_ERRNO(EBADRQC);
+  SK_NAME(EBADRQC),
 #endif
 #ifdef EBADSLT
-  SK_ERRNO(EBADSLT);
+  SK_NAME(EBADSLT),
 #endif
 #ifdef EBFONT
-  SK_ERRNO(EBFONT);
+  SK_NAME(EBFONT),
 #endif
 #ifdef ECHRNG
-  SK_ERRNO(ECHRNG);
+  SK_NAME(ECHRNG),
 #endif
 #ifdef ECOMM
-  SK_ERRNO(ECOMM);
+  SK_NAME(ECOMM),
 #endif
 #ifdef EDEADLOCK
-  SK_ERRNO(EDEADLOCK);
+  SK_NAME(EDEADLOCK),
 #endif
 #ifdef EDOTDOT
-  SK_ERRNO(EDOTDOT);
+  SK_NAME(EDOTDOT),
 #endif
 #ifdef EHWPOISON
-  SK_ERRNO(EHWPOISON);
+  SK_NAME(EHWPOISON),
 #endif
 #ifdef EISNAM
-  SK_ERRNO(EISNAM);
+  SK_NAME(EISNAM),
 #endif
 #ifdef EKEYEXPIRED
-  SK_ERRNO(EKEYEXPIRED);
+  SK_NAME(EKEYEXPIRED),
 #endif
 #ifdef EKEYREJECTED
-  SK_ERRNO(EKEYREJECTED);
+  SK_NAME(EKEYREJECTED),
 #endif
 #ifdef EKEYREVOKED
-  SK_ERRNO(EKEYREVOKED);
+  SK_NAME(EKEYREVOKED),
 #endif
 #ifdef EL2HLT
-  SK_ERRNO(EL2HLT);
+  SK_NAME(EL2HLT),
 #endif
 #ifdef EL2NSYNC
-  SK_ERRNO(EL2NSYNC);
+  SK_NAME(EL2NSYNC),
 #endif
 #ifdef EL3HLT
-  SK_ERRNO(EL3HLT);
+  SK_NAME(EL3HLT),
 #endif
 #ifdef EL3RST
-  SK_ERRNO(EL3RST);
+  SK_NAME(EL3RST),
 #endif
 #ifdef ELIBACC
-  SK_ERRNO(ELIBACC);
+  SK_NAME(ELIBACC),
 #endif
 #ifdef ELIBBAD
-  SK_ERRNO(ELIBBAD);
+  SK_NAME(ELIBBAD),
 #endif
 #ifdef ELIBEXEC
-  SK_ERRNO(ELIBEXEC);
+  SK_NAME(ELIBEXEC),
 #endif
 #ifdef ELIBMAX
-  SK_ERRNO(ELIBMAX);
+  SK_NAME(ELIBMAX),
 #endif
 #ifdef ELIBSCN
-  SK_ERRNO(ELIBSCN);
+  SK_NAME(ELIBSCN),
 #endif
 #ifdef ELNRNG
-  SK_ERRNO(ELNRNG);
+  SK_NAME(ELNRNG),
 #endif
 #ifdef EMEDIUMTYPE
-  SK_ERRNO(EMEDIUMTYPE);
+  SK_NAME(EMEDIUMTYPE),
 #endif
 #ifdef ENAVAIL
-  SK_ERRNO(ENAVAIL);
+  SK_NAME(ENAVAIL),
 #endif
 #ifdef ENOANO
-  SK_ERRNO(ENOANO);
+  SK_NAME(ENOANO),
 #endif
 #ifdef ENOCSI
-  SK_ERRNO(ENOCSI);
+  SK_NAME(ENOCSI),
 #endif
 #ifdef ENOKEY
-  SK_ERRNO(ENOKEY);
+  SK_NAME(ENOKEY),
 #endif
 #ifdef ENOMEDIUM
-  SK_ERRNO(ENOMEDIUM);
+  SK_NAME(ENOMEDIUM),
 #endif
 #ifdef ENONET
-  SK_ERRNO(ENONET);
+  SK_NAME(ENONET),
 #endif
 #ifdef ENOPKG
-  SK_ERRNO(ENOPKG);
+  SK_NAME(ENOPKG),
 #endif
 #ifdef ENOTNAM
-  SK_ERRNO(ENOTNAM);
+  SK_NAME(ENOTNAM),
 #endif
 #ifdef ENOTUNIQ
-  SK_ERRNO(ENOTUNIQ);
+  SK_NAME(ENOTUNIQ),
 #endif
 #ifdef EREMCHG
-  SK_ERRNO(EREMCHG);
+  SK_NAME(EREMCHG),
 #endif
 #ifdef EREMOTEIO
-  SK_ERRNO(EREMOTEIO);
+  SK_NAME(EREMOTEIO),
 #endif
 #ifdef ERESTART
-  SK_ERRNO(ERESTART);
+  SK_NAME(ERESTART),
 #endif
 #ifdef ERFKILL
-  SK_ERRNO(ERFKILL);
+  SK_NAME(ERFKILL),
 #endif
 #ifdef ESRMNT
-  SK_ERRNO(ESRMNT);
+  SK_NAME(ESRMNT),
 #endif
 #ifdef ESTRPIPE
-  SK_ERRNO(ESTRPIPE);
+  SK_NAME(ESTRPIPE),
 #endif
 #ifdef EUCLEAN
-  SK_ERRNO(EUCLEAN);
+  SK_NAME(EUCLEAN),
 #endif
 #ifdef EUNATCH
-  SK_ERRNO(EUNATCH);
+  SK_NAME(EUNATCH),
 #endif
 #ifdef EXFULL
-  SK_ERRNO(EXFULL);
+  SK_NAME(EXFULL),
 #endif
-  return 0;
-}
+  { NULL, 0 }
+};
 
 /* macOS's own names (intro(2)). */
-static int sk_errno_add_darwin(napi_env env, napi_value obj) {
-  /* On the other platform no name below exists, and both parameters
-   * would be unused.
-   */
-  (void) env;
-  (void) obj;
+static const sk_name_t sk_errno_darwin[] = {
 #ifdef EAUTH
-  SK_ERRNO(EAUTH);
+  SK_NAME(EAUTH),
 #endif
 #ifdef EBADARCH
-  SK_ERRNO(EBADARCH);
+  SK_NAME(EBADARCH),
 #endif
 #ifdef EBADEXEC
-  SK_ERRNO(EBADEXEC);
+  SK_NAME(EBADEXEC),
 #endif
 #ifdef EBADMACHO
-  SK_ERRNO(EBADMACHO);
+  SK_NAME(EBADMACHO),
 #endif
 #ifdef EBADRPC
-  SK_ERRNO(EBADRPC);
+  SK_NAME(EBADRPC),
 #endif
 #ifdef EDEVERR
-  SK_ERRNO(EDEVERR);
+  SK_NAME(EDEVERR),
 #endif
 #ifdef EFTYPE
-  SK_ERRNO(EFTYPE);
+  SK_NAME(EFTYPE),
 #endif
 #ifdef ENEEDAUTH
-  SK_ERRNO(ENEEDAUTH);
+  SK_NAME(ENEEDAUTH),
 #endif
 #ifdef ENOATTR
-  SK_ERRNO(ENOATTR);
+  SK_NAME(ENOATTR),
 #endif
 #ifdef ENOPOLICY
-  SK_ERRNO(ENOPOLICY);
+  SK_NAME(ENOPOLICY),
 #endif
 #ifdef EPROCLIM
-  SK_ERRNO(EPROCLIM);
+  SK_NAME(EPROCLIM),
 #endif
 #ifdef EPROCUNAVAIL
-  SK_ERRNO(EPROCUNAVAIL);
+  SK_NAME(EPROCUNAVAIL),
 #endif
 #ifdef EPROGMISMATCH
-  SK_ERRNO(EPROGMISMATCH);
+  SK_NAME(EPROGMISMATCH),
 #endif
 #ifdef EPROGUNAVAIL
-  SK_ERRNO(EPROGUNAVAIL);
+  SK_NAME(EPROGUNAVAIL),
 #endif
 #ifdef EPWROFF
-  SK_ERRNO(EPWROFF);
+  SK_NAME(EPWROFF),
 #endif
 #ifdef EQFULL
-  SK_ERRNO(EQFULL);
+  SK_NAME(EQFULL),
 #endif
 #ifdef ERPCMISMATCH
-  SK_ERRNO(ERPCMISMATCH);
+  SK_NAME(ERPCMISMATCH),
 #endif
 #ifdef ESHLIBVERS
-  SK_ERRNO(ESHLIBVERS);
+  SK_NAME(ESHLIBVERS),
 #endif
-  return 0;
-}
+  { NULL, 0 }
+};
 
 int sk_errno_add_ext(napi_env env, napi_value obj) {
-  if (sk_errno_add_bsd(env, obj) ||
-      sk_errno_add_linux(env, obj) ||
-      sk_errno_add_darwin(env, obj)) {
+  if (sk_napi_set_names(env, obj, sk_errno_bsd) ||
+      sk_napi_set_names(env, obj, sk_errno_linux) ||
+      sk_napi_set_names(env, obj, sk_errno_darwin)) {
     return -1;
   }
   return 0;

@@ -3,19 +3,25 @@
  * made it (napi_get_uv_event_loop, never uv_default_loop, which is the
  * wrong loop inside a worker).
  *
- * Lifetime. A handle record (sk_poll_t) is reachable from three owners,
- * each of which may be the last to let go:
+ * Lifetime. A handle record (sk_poll_t) has two owners, and whichever lets
+ * go second frees it:
  *
  *   1. libuv, from uv_poll_init until the close callback has run;
- *   2. the napi external handed to JavaScript, until its finalizer runs;
- *   3. the environment, through a cleanup hook, until close has begun.
+ *   2. the napi external handed to JavaScript, until its finalizer runs.
  *
- * The record is freed by whichever of (1) and (2) finishes second, so
- * neither libuv nor a JavaScript call through a live external can ever see
- * freed memory; (3) only starts the close when the environment goes away
- * first (worker exit), since Node refuses to close a loop with open
- * handles. All of these run on the loop's own thread, so plain flags with
- * no locking are enough.
+ * So neither libuv nor a JavaScript call through a live external can ever
+ * see freed memory, and a closed handle stays safe to pass to any poll*
+ * function. Everything here runs on the loop's own thread, so plain flags
+ * without locks are enough.
+ *
+ * A third party must be kept waiting: the environment. When a worker exits
+ * with a handle still open, Node tears the environment down and then
+ * dlclose()s this module, while the loop may still owe us a close callback,
+ * which would jump into unmapped code. An async cleanup hook (N-API 8) is
+ * Node's answer: the environment starts our close and keeps running the
+ * loop until the close callback says it is done, before anything is
+ * unloaded. The hook stays registered from pollOpen to the close callback
+ * on every path, so a pollClose just before exit is covered as well.
  *
  * The JavaScript callback is held by a strong reference from pollOpen
  * until pollClose (or the finalizer) releases it. JavaScript must therefore
@@ -34,6 +40,7 @@ struct sk_poll_s {
   napi_env env;
   napi_ref callback;
   napi_async_context async;
+  napi_async_cleanup_hook_handle hook;
   int events;     /* The mask last passed to uv_poll_start. */
   int closing;    /* uv_close has been called; no callback may run. */
   int closed;     /* libuv's close callback has run: owner (1) is done. */
@@ -50,58 +57,59 @@ static const napi_type_tag sk_poll_tag = {
 
 #define SK_POLL_EVENTS (UV_READABLE | UV_WRITABLE)
 
-static void sk_poll_cleanup(void* arg);
-
+/* The last callback libuv makes for the handle. Removing the async cleanup
+ * hook here, not earlier, tells a departing environment that we are done
+ * with its loop (if it is departing; otherwise it just unregisters).
+ */
 static void sk_poll_on_close(uv_handle_t* handle) {
   sk_poll_t* h;
 
   h = (sk_poll_t*) handle->data;
   h->closed = 1;
+  if (h->hook != NULL)
+    napi_remove_async_cleanup_hook(h->hook);
+  h->hook = NULL;
   if (h->finalized)
     free(h);
 }
 
-/* Begins closing from a JavaScript-capable context (pollClose, the
- * finalizer, a failed pollOpen): releases the JavaScript values, removes
- * the cleanup hook and hands the handle to uv_close. After uv_close libuv
- * never runs the poll callback again, even for events already collected
- * in the current loop iteration (uv__platform_invalidate_fd).
+/* After uv_close libuv never runs the poll callback again, even for events
+ * it has already collected in this loop iteration (uv_poll_stop
+ * invalidates them through uv__platform_invalidate_fd).
  */
-static void sk_poll_close(napi_env env, sk_poll_t* h) {
+static void sk_poll_begin_close(sk_poll_t* h) {
   if (h->closing)
     return;
   h->closing = 1;
-  napi_remove_env_cleanup_hook(env, sk_poll_cleanup, h);
+  uv_close((uv_handle_t*) &h->handle, sk_poll_on_close);
+}
+
+/* Releases the JavaScript values. Called only where N-API may be used:
+ * pollClose, a failed pollOpen, and the finalizer.
+ */
+static void sk_poll_release(napi_env env, sk_poll_t* h) {
   if (h->callback != NULL)
     napi_delete_reference(env, h->callback);
   if (h->async != NULL)
     napi_async_destroy(env, h->async);
   h->callback = NULL;
   h->async = NULL;
-  uv_close((uv_handle_t*) &h->handle, sk_poll_on_close);
 }
 
-/* The environment is being torn down with the handle still open (a worker
- * exits without closing it). Only libuv is touched here: the environment
- * frees its own references, and it then runs the finalizer, which sees
- * `closing` and leaves the JavaScript values alone. Node runs the loop once
- * more before closing it, so sk_poll_on_close still gets to run.
+/* The environment is going away with the handle still open (or its close
+ * still pending). Only libuv is touched: JavaScript can no longer run, and
+ * the finalizer, which the environment runs later, releases the values.
  */
-static void sk_poll_cleanup(void* arg) {
-  sk_poll_t* h;
-
-  h = arg;
-  if (h->closing)
-    return;
-  h->closing = 1;
-  uv_close((uv_handle_t*) &h->handle, sk_poll_on_close);
+static void sk_poll_cleanup(napi_async_cleanup_hook_handle hook, void* arg) {
+  (void) hook;
+  sk_poll_begin_close(arg);
 }
 
-/* Runs when the external is garbage (or at environment teardown). For a
+/* Runs when the external is garbage, or at environment teardown. For a
  * module built without NAPI_EXPERIMENTAL, Node defers finalizers to a
- * SetImmediate, so this never runs inside sk_poll_cb and may call N-API.
- * If JavaScript dropped the handle without pollClose, close it now; the
- * memory goes in sk_poll_on_close, once libuv is done with it.
+ * SetImmediate (or runs them from its teardown), so this never runs inside
+ * sk_poll_cb and may call N-API. If JavaScript dropped the handle without
+ * pollClose, close it now; the memory then goes in sk_poll_on_close.
  */
 static void sk_poll_finalize(napi_env env, void* data, void* hint) {
   sk_poll_t* h;
@@ -109,11 +117,27 @@ static void sk_poll_finalize(napi_env env, void* data, void* hint) {
   (void) hint;
   h = data;
   h->finalized = 1;
-  if (h->closed) {
+  sk_poll_release(env, h);
+  if (h->closed)
     free(h);
-    return;
+  else
+    sk_poll_begin_close(h);
+}
+
+/* An exception thrown by onEvent has no JavaScript caller to catch it;
+ * N-API holds it as pending. Hand it to Node as uncaught, as Node does for
+ * its own callbacks: 'uncaughtException', else exit (or a worker's 'error'
+ * event). Checking for a pending exception first matters: while the
+ * environment shuts down, napi_make_callback fails without one.
+ */
+static void sk_poll_uncaught(napi_env env) {
+  napi_value error;
+  bool pending;
+
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+      napi_get_and_clear_last_exception(env, &error) == napi_ok) {
+    napi_fatal_exception(env, error);
   }
-  sk_poll_close(env, h);
 }
 
 /* Calls onEvent(events, status). napi_make_callback, rather than
@@ -130,8 +154,6 @@ static void sk_poll_cb(uv_poll_t* handle, int status, int events) {
   napi_value recv;
   napi_value fn;
   napi_value result;
-  napi_value error;
-  napi_status rc;
   napi_env env;
   sk_poll_t* h;
 
@@ -145,13 +167,9 @@ static void sk_poll_cb(uv_poll_t* handle, int status, int events) {
       napi_get_global(env, &recv) == napi_ok &&
       napi_create_int32(env, events, &argv[0]) == napi_ok &&
       napi_create_int32(env, status, &argv[1]) == napi_ok) {
-    rc = napi_make_callback(env, h->async, recv, fn, 2, argv, &result);
-    /* An exception thrown by onEvent is uncaught: report it the way Node
-     * reports one from its own callbacks ('uncaughtException', or exit).
-     */
-    if (rc == napi_pending_exception &&
-        napi_get_and_clear_last_exception(env, &error) == napi_ok) {
-      napi_fatal_exception(env, error);
+    if (napi_make_callback(env, h->async, recv, fn, 2, argv, &result) !=
+        napi_ok) {
+      sk_poll_uncaught(env);
     }
   }
   napi_close_handle_scope(env, scope);
@@ -175,9 +193,9 @@ static sk_poll_t* sk_poll_from(napi_env env, napi_value v) {
 }
 
 /* Makes the JavaScript side of a fresh handle: the callback reference, the
- * async context and the tagged external. On failure the caller closes the
- * handle; whatever was made is released by sk_poll_close or, for the
- * external, by its finalizer.
+ * async context, the tagged external and the async cleanup hook. On
+ * failure the caller releases what was made and closes the handle; an
+ * external that was made is left to its finalizer.
  */
 static int sk_poll_wrap(napi_env env, sk_poll_t* h, napi_value fn,
                         napi_value* ext) {
@@ -197,7 +215,8 @@ static int sk_poll_wrap(napi_env env, sk_poll_t* h, napi_value fn,
     return -1;
   h->finalized = 0;
   if (napi_type_tag_object(env, *ext, &sk_poll_tag) != napi_ok ||
-      napi_add_env_cleanup_hook(env, sk_poll_cleanup, h) != napi_ok) {
+      napi_add_async_cleanup_hook(env, sk_poll_cleanup, h, &h->hook) !=
+          napi_ok) {
     return -1;
   }
   return 0;
@@ -237,9 +256,10 @@ napi_value sk_poll_open_js(napi_env env, napi_callback_info info) {
   if (h == NULL)
     return sk_napi_number(env, -ENOMEM);
 
-  /* uv_poll_init registers nothing when it fails (EEXIST when another
-   * handle of this loop already polls fd, EPERM for a regular file under
-   * epoll), so the record can simply be freed.
+  /* uv_poll_init registers nothing when it fails (EEXIST when a started
+   * handle of this loop already watches fd, EPERM for a regular file under
+   * epoll), so the record can simply be freed. libuv's error codes are
+   * negative errnos on Unix, so they pass through as they are.
    */
   err = uv_poll_init(loop, &h->handle, fd);
   if (err) {
@@ -254,7 +274,8 @@ napi_value sk_poll_open_js(napi_env env, napi_callback_info info) {
   uv_unref((uv_handle_t*) &h->handle);
 
   if (sk_poll_wrap(env, h, argv[1], &ext)) {
-    sk_poll_close(env, h);
+    sk_poll_release(env, h);
+    sk_poll_begin_close(h);
     return sk_poll_fail(env);
   }
   return ext;
@@ -324,6 +345,7 @@ napi_value sk_poll_close_js(napi_env env, napi_callback_info info) {
       (h = sk_poll_from(env, argv[0])) == NULL) {
     return NULL;
   }
-  sk_poll_close(env, h);
+  sk_poll_release(env, h);
+  sk_poll_begin_close(h);
   return NULL;
 }

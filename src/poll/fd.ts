@@ -237,7 +237,11 @@ export class FD {
   }
 
   #arm(events: number): number {
-    if (this.#poll === null) this.#poll = binding.pollOpen(this.#fd, (ev, status) => this.#onPoll(ev, status));
+    if (this.#poll === null) {
+      const h = binding.pollOpen(this.#fd, (ev, status) => this.#onPoll(ev, status));
+      if (typeof h === "number") return h;
+      this.#poll = h;
+    }
     const rc = binding.pollUpdate(this.#poll, events);
     if (rc === 0) this.#armed = events;
     return rc;

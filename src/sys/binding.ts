@@ -64,8 +64,11 @@ export interface Binding {
   /** getsockname(2), decoded; for AF_UNIX `addr` holds the exact sun_path bytes the kernel gave. */
   getsockname(fd: number): RawSockaddr | number;
   getpeername(fd: number): RawSockaddr | number;
-  /** Creates a `uv_poll_t` for `fd` on this thread's loop; it starts stopped and unreferenced. */
-  pollOpen(fd: number, onEvent: PollCallback): PollHandle;
+  /**
+   * Creates a `uv_poll_t` for `fd` on this thread's loop; it starts stopped and unreferenced.
+   * Returns -errno when libuv refuses the fd (EBADF, EEXIST, EPERM for a regular file).
+   */
+  pollOpen(fd: number, onEvent: PollCallback): PollHandle | number;
   /** Starts polling for `events` (a POLL_* mask), or stops when it is 0. Returns 0 or -errno. */
   pollUpdate(h: PollHandle, events: number): number;
   /** uv_ref / uv_unref: whether a started handle keeps the event loop alive. */
