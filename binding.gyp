@@ -11,6 +11,7 @@
         "native/socket.c",
         "native/sockopt.c",
         "native/io.c",
+        "native/iface.c",
         "native/poll.c"
       ],
       "defines": ["NAPI_VERSION=8"],

@@ -163,6 +163,8 @@ NAPI_MODULE_INIT() {
     SK_METHOD("sockaddrUnix", sk_sockaddr_unix_js),
     SK_METHOD("getsockname", sk_sockaddr_getsockname_js),
     SK_METHOD("getpeername", sk_sockaddr_getpeername_js),
+    SK_METHOD("ifNameToIndex", sk_iface_name_to_index_js),
+    SK_METHOD("ifIndexToName", sk_iface_index_to_name_js),
     SK_METHOD("pollOpen", sk_poll_open_js),
     SK_METHOD("pollUpdate", sk_poll_update_js),
     SK_METHOD("pollRef", sk_poll_ref_js),

@@ -96,6 +96,9 @@ napi_value sk_sockaddr_unix_js(napi_env env, napi_callback_info info);
 napi_value sk_sockaddr_getsockname_js(napi_env env, napi_callback_info info);
 napi_value sk_sockaddr_getpeername_js(napi_env env, napi_callback_info info);
 
+napi_value sk_iface_name_to_index_js(napi_env env, napi_callback_info info);
+napi_value sk_iface_index_to_name_js(napi_env env, napi_callback_info info);
+
 napi_value sk_poll_open_js(napi_env env, napi_callback_info info);
 napi_value sk_poll_update_js(napi_env env, napi_callback_info info);
 napi_value sk_poll_ref_js(napi_env env, napi_callback_info info);

@@ -2,12 +2,12 @@
  * Conversions between sockit's address types and the native core's sockaddrs (Go's
  * ipsock_posix.go and unixsock_posix.go `sockaddr` methods, and `sockaddrToTCP`/`ToUnix`).
  */
-import { networkInterfaces } from "node:os";
 import { binding, type RawSockaddr } from "../sys/binding.js";
 import { E, Errno } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
 import { AddrError, type Addr } from "./errors.js";
 import { IP } from "./ip.js";
+import { dtoi } from "./parse.js";
 import { TCPAddr, UnixAddr } from "./addr.js";
 
 /** An internet address with an IP, a port and a zone (TCPAddr, UDPAddr). */
@@ -114,23 +114,17 @@ export function unixAddrFromRaw(raw: RawSockaddr | number, net: string): UnixAdd
 
 /**
  * zoneIndex maps an IPv6 zone to an interface index (Go's `zoneCache.index`): an interface
- * name, else a decimal number, else 0 — unknown zones are ignored, as in Go.
+ * name, else a leading decimal number, else 0 — unknown zones are ignored, as in Go.
  */
 export function zoneIndex(zone: string): number {
   if (zone === "") return 0;
-  for (const [name, list] of Object.entries(networkInterfaces())) {
-    if (name !== zone || list === undefined) continue;
-    for (const a of list) if (a.family === "IPv6" && a.scopeid !== undefined && a.scopeid !== 0) return a.scopeid;
-  }
-  const m = /^[0-9]+/.exec(zone);
-  return m !== null && m[0].length < 10 ? Number(m[0]) : 0;
+  const index = binding.ifNameToIndex(zone);
+  if (index !== 0) return index;
+  return dtoi(zone)[0];
 }
 
 /** zoneName maps an interface index to its name, else its decimal form (Go's `zoneCache.name`). */
 export function zoneName(index: number): string {
   if (index === 0) return "";
-  for (const [name, list] of Object.entries(networkInterfaces())) {
-    if (list?.some((a) => a.scopeid === index)) return name;
-  }
-  return String(index);
+  return binding.ifIndexToName(index) ?? String(index);
 }

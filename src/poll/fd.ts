@@ -253,7 +253,9 @@ export class FD {
    */
   #onPoll(events: number, status: number): void {
     if (status < 0) {
-      // Polling failed: wake everyone so each retries its syscall and meets the real error.
+      // Polling failed (libuv reports a socket error as EBADF and stops the handle): wake
+      // everyone so each retries its syscall and meets the real error; re-arm on next wait.
+      this.#armed = 0;
       this.#wake(R);
       this.#wake(W);
       return;

@@ -64,6 +64,10 @@ export interface Binding {
   /** getsockname(2), decoded; for AF_UNIX `addr` holds the exact sun_path bytes the kernel gave. */
   getsockname(fd: number): RawSockaddr | number;
   getpeername(fd: number): RawSockaddr | number;
+  /** if_nametoindex(3): the interface's index, 0 when there is none. */
+  ifNameToIndex(name: string): number;
+  /** if_indextoname(3): the interface's name, null when there is none. */
+  ifIndexToName(index: number): string | null;
   /**
    * Creates a `uv_poll_t` for `fd` on this thread's loop; it starts stopped and unreferenced.
    * Returns -errno when libuv refuses the fd (EBADF, EEXIST, EPERM for a regular file).
