@@ -150,3 +150,132 @@ export function settle<T>(p: Promise<T>, ms = 50): Promise<"pending" | { value: 
     new Promise<"pending">((r) => setTimeout(() => r("pending"), ms)),
   ]);
 }
+
+/**
+ * within bounds a wait: it settles as `p` does, or rejects after `ms` with an error naming
+ * `what`, so that no test can hang on a peer that went quiet.
+ */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+/** A TCP listener that never answers; see {@link unansweredListener}. */
+export interface UnansweredListener {
+  /** Its port on 127.0.0.1. */
+  readonly port: number;
+  /** "127.0.0.1:PORT". */
+  readonly address: string;
+  /** Stops the listener (and the python3 process holding it). */
+  close(): Promise<void>;
+}
+
+/**
+ * unansweredListener starts a python3 TCP listener on 127.0.0.1 whose accept queue is full
+ * (listen(0), filled by its own never-accepted connects). Linux then drops further SYNs
+ * (tcp_conn_request: sk_acceptq_is_full), so a connect to it stays pending until abandoned:
+ * a loopback-only way to test dial timeouts and cancellation. The python process exits when
+ * `close()` ends its stdin, or after 60 s at the latest.
+ */
+export async function unansweredListener(): Promise<UnansweredListener> {
+  const script = [
+    "import socket, sys, time, select",
+    "l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(0)",
+    "port = l.getsockname()[1]",
+    "fill = []",
+    "for i in range(3):",
+    "    c = socket.socket(); c.setblocking(False); c.connect_ex(('127.0.0.1', port)); fill.append(c)",
+    "time.sleep(0.1)",
+    "print(port, flush=True)",
+    "select.select([sys.stdin], [], [], 60)",
+  ].join("\n");
+  const peer = new PythonPeer(script);
+  const closed = new Promise<void>((r) => peer.proc.on("close", () => r()));
+  let line: string;
+  try {
+    line = await within(peer.ready, 10_000, `python3 unanswered listener (stderr: ${peer.stderr})`);
+  } catch (err) {
+    peer.proc.kill();
+    await closed;
+    throw err;
+  }
+  const port = Number(line);
+  return {
+    port,
+    address: `127.0.0.1:${port}`,
+    async close() {
+      peer.proc.stdin.end();
+      const t = setTimeout(() => peer.proc.kill(), 2000);
+      await closed;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** TCP socket options as the kernel holds them; see {@link tcpSockopts}. */
+export interface TCPSockopts {
+  /** SO_KEEPALIVE: 0 or 1. */
+  keepAlive: number;
+  /** TCP_KEEPIDLE in seconds. */
+  keepIdle: number;
+  /** TCP_KEEPINTVL in seconds. */
+  keepIntvl: number;
+  /** TCP_NODELAY: 0 or 1. */
+  noDelay: number;
+}
+
+/**
+ * tcpSockopts reads the options of this process's TCP socket with local port `localPort` and
+ * remote port `remotePort` from outside the code under test: a python3 child copies the fd with
+ * pidfd_getfd(2) and calls getsockopt(2) on the copy. Resolves null where pidfd_getfd is not
+ * available (Linux < 5.6, no ptrace permission), so callers can skip.
+ */
+export async function tcpSockopts(localPort: number, remotePort: number): Promise<TCPSockopts | null> {
+  const script = [
+    "import ctypes, json, os, socket, sys",
+    "pid, lport, rport = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])",
+    "libc = ctypes.CDLL(None, use_errno=True)",
+    "try:",
+    "    pidfd = os.pidfd_open(pid)",
+    "except (AttributeError, OSError) as e:",
+    "    print(json.dumps({'unsupported': str(e)})); sys.exit(0)",
+    "found = None",
+    "for name in os.listdir('/proc/%d/fd' % pid):",
+    "    try:",
+    "        if not os.readlink('/proc/%d/fd/%s' % (pid, name)).startswith('socket:'): continue",
+    "    except OSError: continue",
+    "    fd = libc.syscall(438, pidfd, int(name), 0)  # pidfd_getfd",
+    "    if fd < 0:",
+    "        print(json.dumps({'unsupported': os.strerror(ctypes.get_errno())})); sys.exit(0)",
+    "    s = socket.socket(fileno=fd)",
+    "    try:",
+    "        if s.family in (socket.AF_INET, socket.AF_INET6) and s.type == socket.SOCK_STREAM \\",
+    "                and s.getsockname()[1] == lport and s.getpeername()[1] == rport:",
+    "            found = {",
+    "                'keepAlive': s.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),",
+    "                'keepIdle': s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),",
+    "                'keepIntvl': s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL),",
+    "                'noDelay': s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY),",
+    "            }",
+    "    except OSError: pass",
+    "    finally:",
+    "        s.detach(); os.close(fd)",
+    "    if found: break",
+    "print(json.dumps(found), flush=True)",
+  ].join("\n");
+  const peer = new PythonPeer(script, [String(process.pid), String(localPort), String(remotePort)]);
+  const closed = new Promise<void>((r) => peer.proc.on("close", () => r()));
+  try {
+    await within(peer.done(), 10_000, "python3 getsockopt probe");
+  } finally {
+    if (peer.proc.exitCode === null) peer.proc.kill();
+    await closed;
+  }
+  const out = JSON.parse(peer.lines[0] ?? "null") as TCPSockopts | { unsupported: string } | null;
+  if (out !== null && "unsupported" in out) return null;
+  assert.ok(out !== null, `tcpSockopts: no TCP socket ${localPort}->${remotePort} in this process`);
+  return out;
+}
