@@ -14,7 +14,7 @@ function toIP(b: Uint8Array | null | undefined): IP | null {
   return b instanceof IP ? b : new IP(b.buffer as ArrayBuffer, b.byteOffset, b.length);
 }
 
-/** Fields of a {@link TCPAddr} or {@link UDPAddr}. */
+/** IPPortAddrInit holds the fields of a {@link TCPAddr} or {@link UDPAddr}; all are optional. */
 export interface IPPortAddrInit {
   /** The IP address; null (the default) is the wildcard, as Go's nil IP. */
   ip?: Uint8Array | null;
@@ -30,7 +30,10 @@ function hostPortString(ip: IP | null, zone: string, port: number): string {
   return joinHostPort(zone !== "" ? host + "%" + zone : host, String(port));
 }
 
-/** toAddrPort is Go's AddrPort method: the IP as 4 or 16 bytes (else invalid), the zone, the port truncated to 16 bits. */
+/**
+ * toAddrPort is Go's AddrPort method: the IP as 4 or 16 bytes (else invalid), the zone, the
+ * port truncated to 16 bits.
+ */
 function toAddrPort(ip: IP | null, zone: string, port: number): AddrPort {
   const a = (ip === null ? null : addrFromSlice(ip)) ?? new NetipAddr();
   return addrPortFrom(a.withZone(zone), port);
@@ -135,7 +138,7 @@ export function udpAddrFromAddrPort(ap: AddrPort): UDPAddr {
   return new UDPAddr({ ip: ap.addr().asSlice(), zone: ap.addr().zone(), port: ap.port() });
 }
 
-/** Fields of an {@link IPAddr}. */
+/** IPAddrInit holds the fields of an {@link IPAddr}; all are optional. */
 export interface IPAddrInit {
   /** The IP address; null (the default) is the wildcard. */
   ip?: Uint8Array | null;
@@ -173,7 +176,7 @@ export class IPAddr implements Addr {
   }
 }
 
-/** Fields of a {@link UnixAddr}. */
+/** UnixAddrInit holds the fields of a {@link UnixAddr}; all are optional. */
 export interface UnixAddrInit {
   /** The socket path, or "@name" for a Linux abstract socket; default "". */
   name?: string;

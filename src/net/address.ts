@@ -10,7 +10,6 @@ export {
   IPv4len,
   IPv6len,
   ipv4Mask,
-  parseIP,
   IPv4bcast,
   IPv4allsys,
   IPv4allrouter,
@@ -22,6 +21,7 @@ export {
   IPv6linklocalallnodes,
   IPv6linklocalallrouters,
 } from "./ip.js";
+export { parseIP } from "./ipparse.js";
 export { IPNet, cidrMask, parseCIDR } from "./ipnet.js";
 export { HardwareAddr, parseMAC } from "./mac.js";
 export { splitHostPort, joinHostPort } from "./hostport.js";

@@ -2,7 +2,8 @@
  * IP networks, Go's `net.IPNet`, with `cidrMask` and `parseCIDR` (`net/ip.go`).
  */
 import { ParseError } from "./errors.js";
-import { IP, IPMask, IPv4len, IPv6len, parseIPv4, parseIPv6, simpleMaskLength } from "./ip.js";
+import { IP, IPMask, IPv4len, IPv6len, simpleMaskLength } from "./ip.js";
+import { parseIPv4, parseIPv6 } from "./ipparse.js";
 import { dtoi } from "./parse.js";
 
 /**

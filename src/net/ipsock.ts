@@ -10,7 +10,10 @@ import { IP, IPv4zero, IPv6len, IPv6unspecified } from "./ip.js";
 import { lookupIPAddr, lookupPort, lookupProtocol } from "./lookup.js";
 import { dtoi } from "./parse.js";
 
-/** A parsed network name: the address family network ("tcp", "ip4", "unix", ...) and the IP protocol number (0 if none). */
+/**
+ * ParsedNetwork is a parsed network name: the address family network ("tcp", "ip4", "unix",
+ * ...) and the IP protocol number (0 if none).
+ */
 export interface ParsedNetwork {
   afnet: string;
   proto: number;
@@ -83,7 +86,10 @@ export function first(addrs: readonly Addr[], strategy: (a: Addr) => boolean): A
  * @example
  * const [primaries, fallbacks] = partition(addrs, isIPv4);
  */
-export function partition(addrs: readonly Addr[], strategy: (a: Addr) => boolean): [primaries: Addr[], fallbacks: Addr[]] {
+export function partition(
+  addrs: readonly Addr[],
+  strategy: (a: Addr) => boolean,
+): [primaries: Addr[], fallbacks: Addr[]] {
   const primaries: Addr[] = [];
   const fallbacks: Addr[] = [];
   let primaryLabel = false;
@@ -153,7 +159,9 @@ export async function internetAddrList(net: string, addr: string, signal?: Abort
   if (host === "") return [inetAddr(net, null, "", port)];
   const ips = await lookupIPAddr(host, signal, net);
   // Go issue 18806: a host that can bind "::" may not connect to it; 0.0.0.0 is the fallback.
-  if (ips.length === 1 && ips[0]!.ip !== null && ips[0]!.ip.equal(IPv6unspecified)) ips.push(new IPAddr({ ip: IPv4zero }));
+  if (ips.length === 1 && ips[0]!.ip !== null && ips[0]!.ip.equal(IPv6unspecified)) {
+    ips.push(new IPAddr({ ip: IPv4zero }));
+  }
   const v = net.at(-1);
   const keep = (ip: IP | null): boolean => {
     if (v === "4") return ip !== null && ip.to4() !== null;
@@ -204,9 +212,14 @@ function filterByHint(addrs: Addr[], hint: Addr): Addr[] {
  * @example
  * await resolveAddrList("dial", "tcp", "127.0.0.1:80", null); // [TCPAddr 127.0.0.1:80]
  * await resolveAddrList("dial", "tcp", "", null);             // throws errMissingAddress
- * await resolveAddrList("dial", "tcp4", "[::1]:80", null);    // throws AddrError "address ::1: no suitable address found"
+ * await resolveAddrList("dial", "tcp4", "[::1]:80", null);
+ * // throws AddrError "address ::1: no suitable address found"
  * @throws the bare Go error (UnknownNetworkError, AddrError, DNSError, errMissingAddress, or
  * abortError(signal.reason)); the caller wraps it in an OpError.
+ *
+ * Go: for listen Go returns the whole list and Listen then binds `first(isIPv4)`; here the
+ * list is already that one address, so callers may use either. A hint whose network() matches
+ * but which is not a TCPAddr/UDPAddr/IPAddr is a "mismatched local address type" (Go crashes).
  */
 export async function resolveAddrList(
   op: "dial" | "listen",

@@ -5,9 +5,9 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { readFileSync } from "node:fs";
-import { AddrError, DNSError, abortError } from "./errors.js";
+import { AddrError, DNSError, abortError, errTimeout } from "./errors.js";
 import { IPAddr } from "./addr.js";
-import { parseIPZone } from "./ip.js";
+import { parseIPZone } from "./ipparse.js";
 import { dtoi, getFields, lowerASCII, uncommentedLines } from "./parse.js";
 
 export { lookupPort } from "./port.js";
@@ -128,6 +128,10 @@ const gaiTexts: Record<string, string> = {
  * dnsError maps a node:dns failure to Go's DNSError: not found is "no such host"
  * (isNotFound), a temporary failure "server misbehaving" (isTemporary), a timeout
  * "i/o timeout".
+ *
+ * Go: Go's own resolver tells a DNS timeout ("i/o timeout") from SERVFAIL ("server
+ * misbehaving"); getaddrinfo reports both as EAI_AGAIN, which reads "server misbehaving"
+ * (temporary) here. Failures Go's resolver cannot have keep glibc's text, as Go with cgo does.
  */
 export function dnsError(err: unknown, name: string): DNSError {
   const code = (err as { code?: unknown } | null)?.code;
@@ -142,13 +146,18 @@ export function dnsError(err: unknown, name: string): DNSError {
     case "EAI_FAIL": case "EREFUSED": case "EBADRESP":
       return new DNSError({ err: "server misbehaving", name, cause: err });
   }
-  return new DNSError({ err: gaiTexts[c] ?? (c !== "" ? c : String(err)), name, cause: err });
+  const text = gaiTexts[c] ?? (c !== "" ? c : err instanceof Error ? err.message : String(err));
+  return new DNSError({ err: text, name, cause: err });
 }
 
 type Family = 0 | 4 | 6;
 
-/** The lookup behind lookupIPAddr; tests may replace it (as Go's testHookLookupIP). */
+/**
+ * lookupHooks holds the system lookup behind lookupIPAddr, which tests may replace (as Go's
+ * testHookLookupIP). Internal.
+ */
 export const lookupHooks = {
+  /** system asks getaddrinfo (node:dns lookup) for all addresses of a family, in the resolver's order. */
   system(host: string, family: Family): Promise<LookupAddress[]> {
     return new Promise((resolve, reject) => {
       dnsLookup(host, { all: true, verbatim: true, family }, (err, addrs) => (err ? reject(err) : resolve(addrs)));
@@ -158,28 +167,42 @@ export const lookupHooks = {
 
 const inflight = new Map<string, Promise<IPAddr[]>>();
 
-/** resolveName asks the system resolver, merging concurrent identical lookups as Go's singleflight does. */
+/** pendingLookups gives the number of lookups in flight (for tests: it must drop back to 0). Internal. */
+export function pendingLookups(): number {
+  return inflight.size;
+}
+
+/** queryName asks the system resolver for a valid domain name. */
+async function queryName(host: string, family: Family): Promise<IPAddr[]> {
+  let addrs: LookupAddress[];
+  try {
+    addrs = await lookupHooks.system(host, family);
+  } catch (e) {
+    throw dnsError(e, host);
+  }
+  const out: IPAddr[] = [];
+  for (const a of addrs) {
+    const [ip, zone] = parseIPZone(a.address);
+    if (ip !== null) out.push(new IPAddr({ ip, zone }));
+  }
+  if (out.length === 0) throw new DNSError({ err: "no such host", name: host, isNotFound: true });
+  return out;
+}
+
+/**
+ * resolveName resolves a host name, merging concurrent identical lookups as Go's singleflight
+ * does. A name that is not a valid domain name (or that the C library would read as an IPv4
+ * number, which Go never does) is "no such host" without a query, as Go's resolver answers.
+ */
 function resolveName(host: string, family: Family): Promise<IPAddr[]> {
+  if (!isDomainName(host) || isNumericHost(host)) {
+    return Promise.reject(new DNSError({ err: "no such host", name: host, isNotFound: true }));
+  }
   const key = `${family}\0${host}`;
   let p = inflight.get(key);
   if (p === undefined) {
-    p = (async () => {
-      try {
-        if (!isDomainName(host) || isNumericHost(host)) throw Object.assign(new Error("invalid name"), { code: "ENOTFOUND" });
-        const addrs = await lookupHooks.system(host, family);
-        const out: IPAddr[] = [];
-        for (const a of addrs) {
-          const [ip, zone] = parseIPZone(a.address);
-          if (ip !== null) out.push(new IPAddr({ ip, zone }));
-        }
-        if (out.length === 0) throw Object.assign(new Error("no addresses"), { code: "ENOTFOUND" });
-        return out;
-      } catch (e) {
-        throw dnsError(e, host);
-      } finally {
-        inflight.delete(key);
-      }
-    })();
+    // The entry goes once the lookup settles; finally runs as a microtask, after the set below.
+    p = queryName(host, family).finally(() => inflight.delete(key));
     inflight.set(key, p);
   }
   return p;
@@ -190,11 +213,21 @@ function copyAddrs(addrs: IPAddr[]): IPAddr[] {
   return addrs.map((a) => new IPAddr({ ip: a.ip === null ? null : a.ip.slice(), zone: a.zone }));
 }
 
-/** withSignal settles with `p`, or rejects at once with abortError(reason) when `signal` aborts first. */
-function withSignal<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+/**
+ * canceledLookup is the error of a lookup stopped by its signal: Go's resolver reports the
+ * context's error inside a DNSError naming the host ("lookup localhost: operation was
+ * canceled", or "... i/o timeout" for a deadline), with the mapped error as its cause.
+ */
+function canceledLookup(host: string, reason: unknown): DNSError {
+  const err = abortError(reason);
+  return new DNSError({ err: err.message, name: host, isTimeout: err === errTimeout, cause: err });
+}
+
+/** withSignal settles with `p`, or rejects at once with a canceled lookup when `signal` aborts first. */
+function withSignal<T>(p: Promise<T>, host: string, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return p;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(signal.reason));
+    const onAbort = (): void => reject(canceledLookup(host, signal.reason));
     signal.addEventListener("abort", onAbort, { once: true });
     p.then(
       (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
@@ -208,21 +241,25 @@ function withSignal<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<
  * "lookup : no such host"; an IP literal (IPv6 zone included) is returned as is without any
  * lookup; anything else goes to the system resolver (getaddrinfo, which reads /etc/hosts
  * first) for `network` "ip", "ip4" or "ip6" (or any network, by its last character). Names
- * that are not valid domain names are "no such host" without a query, as in Go.
+ * that are not valid domain names are "no such host" without a query, as in Go. A literal is
+ * returned even when `signal` has aborted: there is nothing to wait for (Go does the same).
  *
- * @throws {DNSError} on failure; abortError(signal.reason) once `signal` aborts.
+ * @throws {DNSError} on failure, and once `signal` aborts (Go's text for a done context).
+ *
+ * Go: names go to the C library's getaddrinfo (so /etc/nsswitch.conf applies, and the order
+ * is glibc's RFC 6724 sort) where Go's default resolver reads /etc/hosts and asks DNS itself.
  */
 export async function lookupIPAddr(host: string, signal?: AbortSignal, network = "ip"): Promise<IPAddr[]> {
   if (host === "") throw new DNSError({ err: "no such host", name: host, isNotFound: true });
   const [ip, zone] = parseIPZone(host);
   if (ip !== null) return [new IPAddr({ ip, zone })];
-  if (signal?.aborted) throw abortError(signal.reason);
+  if (signal?.aborted) throw canceledLookup(host, signal.reason);
   const v = network.at(-1);
   const family: Family = v === "4" ? 4 : v === "6" ? 6 : 0;
-  return copyAddrs(await withSignal(resolveName(host, family), signal));
+  return copyAddrs(await withSignal(resolveName(host, family), host, signal));
 }
 
-/** Options of {@link lookupHost}. */
+/** LookupOptions are the options of {@link lookupHost}. */
 export interface LookupOptions {
   /** Aborts the lookup; it then rejects with Go's "operation was canceled" (or "i/o timeout"). */
   signal?: AbortSignal;

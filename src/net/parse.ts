@@ -10,7 +10,7 @@
 /** big bounds the numbers dtoi and xtoi accept: bigger than any field needs, small enough not to overflow. */
 export const big = 0xffffff;
 
-/** A parsed number: its value, how many characters it used, and whether it is valid. */
+/** Parsed is a parsed number: its value, how many characters it used, and whether it is valid. */
 export type Parsed = [n: number, used: number, ok: boolean];
 
 /**
@@ -65,16 +65,9 @@ export function xtoi2(s: string, start: number, end: number, sep: string): numbe
   return hi * 16 + lo;
 }
 
-const hexDigits = "0123456789abcdef";
-
 /** hexString formats bytes as plain lower-case hex, as Go's `hexString`. */
-export function hexString(b: ArrayLike<number>): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) {
-    const v = b[i]!;
-    s += hexDigits[v >> 4]! + hexDigits[v & 0xf]!;
-  }
-  return s;
+export function hexString(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex");
 }
 
 /** lowerASCII lower-cases only the ASCII letters of `s`, as Go's `lowerASCIIBytes`. */

@@ -44,7 +44,7 @@ export function parsePort(service: string): [port: number, needsLookup: boolean]
   return [neg && port !== 0 ? -port : port, false];
 }
 
-/** A service table: network ("tcp", "udp", ...) to service name to port. */
+/** ServiceTable maps a network ("tcp", "udp", ...) to service names to ports. */
 export type ServiceTable = Map<string, Map<string, number>>;
 
 /** builtinServices is Go's own minimal table, used as the base for /etc/services. */

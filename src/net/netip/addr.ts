@@ -88,7 +88,12 @@ export class Addr {
   /** equal reports whether the two addresses are identical, zone included. Go: `==` on netip.Addr. */
   equal(o: Addr): boolean {
     return (
-      this.#kind === o.#kind && this.#w0 === o.#w0 && this.#w1 === o.#w1 && this.#w2 === o.#w2 && this.#w3 === o.#w3 && this.#zone === o.#zone
+      this.#kind === o.#kind &&
+      this.#w0 === o.#w0 &&
+      this.#w1 === o.#w1 &&
+      this.#w2 === o.#w2 &&
+      this.#w3 === o.#w3 &&
+      this.#zone === o.#zone
     );
   }
 
@@ -190,6 +195,9 @@ export class Addr {
    * @example
    * parseAddr("1.2.3.4").prefix(24).toString(); // "1.2.3.0/24"
    * @throws {NetipError} "negative Prefix bits", "prefix length 33 too large for IPv4".
+   *
+   * Go: a length that is not an integer (impossible in Go) throws "prefix length 1.5 is not
+   * an integer".
    */
   prefix(b: number): Prefix {
     if (b < 0) throw new NetipError("negative Prefix bits");
@@ -330,11 +338,14 @@ export function addrFromWords(w0: number, w1: number, w2: number, w3: number, ki
  *
  * @example
  * addrFrom4([127, 0, 0, 1]).toString(); // "127.0.0.1"
- * @throws {TypeError} unless given exactly 4 bytes (Go's `[4]byte` type).
+ * @throws {TypeError} unless given exactly 4 bytes.
+ *
+ * Go: the `[4]byte` parameter type makes a wrong length impossible; here it is a TypeError.
  */
 export function addrFrom4(b: ArrayLike<number>): Addr {
   if (b.length !== 4) throw new TypeError("addrFrom4 needs exactly 4 bytes");
-  return make(0, 0, 0xffff, ((b[0]! & 0xff) << 24) | ((b[1]! & 0xff) << 16) | ((b[2]! & 0xff) << 8) | (b[3]! & 0xff), 4, "");
+  const v4 = ((b[0]! & 0xff) << 24) | ((b[1]! & 0xff) << 16) | ((b[2]! & 0xff) << 8) | (b[3]! & 0xff);
+  return make(0, 0, 0xffff, v4, 4, "");
 }
 
 /**
@@ -342,7 +353,9 @@ export function addrFrom4(b: ArrayLike<number>): Addr {
  *
  * @example
  * addrFrom16(new Uint8Array(16)).toString(); // "::"
- * @throws {TypeError} unless given exactly 16 bytes (Go's `[16]byte` type).
+ * @throws {TypeError} unless given exactly 16 bytes.
+ *
+ * Go: the `[16]byte` parameter type makes a wrong length impossible; here it is a TypeError.
  */
 export function addrFrom16(b: ArrayLike<number>): Addr {
   if (b.length !== 16) throw new TypeError("addrFrom16 needs exactly 16 bytes");

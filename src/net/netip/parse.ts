@@ -78,7 +78,9 @@ function readHexField(input: string, s: string, pos: number): [value: number, en
     acc = acc * 16 + v;
     if (acc > 0xffff) throw new ParseAddrError(input, "IPv6 field has value >=2^16", s.slice(pos));
   }
-  if (off === pos) throw new ParseAddrError(input, "each colon-separated field must have at least one digit", s.slice(pos));
+  if (off === pos) {
+    throw new ParseAddrError(input, "each colon-separated field must have at least one digit", s.slice(pos));
+  }
   return [acc, off];
 }
 
@@ -103,15 +105,18 @@ function embeddedIPv4(input: string, s: string, pos: number, ip: Uint8Array, i: 
   ip[i + 3] = v;
 }
 
+/** splitZone splits "addr%zone" at the first '%'; the zone may not be empty. */
+function splitZone(input: string): [addr: string, zone: string] {
+  const pct = input.indexOf("%");
+  if (pct === -1) return [input, ""];
+  const zone = input.slice(pct + 1);
+  if (zone === "") throw new ParseAddrError(input, "zone must be a non-empty string");
+  return [input.slice(0, pct), zone];
+}
+
 /** parseIPv6 parses an IPv6 address with an optional zone after the first '%'. */
 function parseIPv6(input: string): Addr {
-  let s = input;
-  let zone = "";
-  const pct = s.indexOf("%");
-  if (pct !== -1) {
-    [s, zone] = [s.slice(0, pct), s.slice(pct + 1)];
-    if (zone === "") throw new ParseAddrError(input, "zone must be a non-empty string");
-  }
+  const [s, zone] = splitZone(input);
   const ip = new Uint8Array(16);
   let ellipsis = -1;
   let pos = 0;
@@ -135,7 +140,9 @@ function parseIPv6(input: string): Addr {
     pos = off;
     if (pos === s.length) break;
     if (s[pos] !== ":") throw new ParseAddrError(input, "unexpected character, want colon", s.slice(pos));
-    if (pos + 1 === s.length) throw new ParseAddrError(input, "colon must be followed by more characters", s.slice(pos));
+    if (pos + 1 === s.length) {
+      throw new ParseAddrError(input, "colon must be followed by more characters", s.slice(pos));
+    }
     pos++;
     if (s[pos] === ":") {
       if (ellipsis >= 0) throw new ParseAddrError(input, "multiple :: in address", s.slice(pos));

@@ -125,7 +125,10 @@ export function prefixFrom(ip: Addr, bits: number): Prefix {
   return makePrefix(ip.withZone(""), b);
 }
 
-/** atoiBits is Go's `strconv.Atoi` for the length: an optional sign and decimal digits; null if malformed or beyond int64. */
+/**
+ * atoiBits is Go's `strconv.Atoi` for the length: an optional sign and decimal digits; null if
+ * malformed or beyond int64.
+ */
 function atoiBits(s: string): number | null {
   if (!/^[+-]?[0-9]+$/.test(s)) return null;
   const neg = s[0] === "-";

@@ -2,49 +2,57 @@
  * quote is Go's `strconv.Quote` for the strings in error messages: printable characters are
  * kept, control characters and other non-printables are escaped.
  */
+import { isPrint } from "./printable.js";
 
-const printable = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
-const named: Record<number, string> = { 7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v" };
+/** "\xNN" for every byte value, so that long runs of escapes stay cheap. */
+const byteEscapes = Array.from({ length: 256 }, (_, i) => "\\x" + i.toString(16).padStart(2, "0"));
+const named: Record<number, string> = {
+  7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v", 0x22: '\\"', 0x5c: "\\\\",
+};
 
-function hex(n: number, width: number): string {
-  return n.toString(16).padStart(width, "0");
+/** isPair reports whether s[i] and s[i+1] form a surrogate pair. */
+function isPair(s: string, i: number, c: number): boolean {
+  if (c < 0xd800 || c > 0xdbff || i + 1 >= s.length) return false;
+  const d = s.charCodeAt(i + 1);
+  return d >= 0xdc00 && d <= 0xdfff;
 }
 
 /**
- * quoteRune escapes one code point as Go does: `\a`-style names, `\xNN` below U+0080,
- * `\uNNNN` in the BMP, `\UNNNNNNNN` above it.
+ * escapeAt gives the escape for the character at s[i] (c is its first code unit), or null if
+ * it is printable. Go's forms: `\n`-style names, `\xNN` below U+0080, `\uNNNN` in the BMP,
+ * `\UNNNNNNNN` above it. A lone surrogate, which UTF-8 cannot hold, becomes the three bytes of
+ * its WTF-8 form: the invalid bytes Go would see and escape.
  */
-function quoteRune(cp: number): string {
-  if (cp === 0x22) return '\\"';
-  if (cp === 0x5c) return "\\\\";
-  if (cp >= 0x20 && cp < 0x7f) return String.fromCharCode(cp);
-  if (cp >= 0x80) {
-    const ch = String.fromCodePoint(cp);
-    if (printable.test(ch)) return ch;
+function escapeAt(s: string, i: number, c: number): string | null {
+  if (c < 0x80) return named[c] ?? byteEscapes[c]!;
+  if (isPair(s, i, c)) {
+    const cp = s.codePointAt(i)!;
+    return isPrint(cp) ? null : "\\U" + cp.toString(16).padStart(8, "0");
   }
-  const name = named[cp];
-  if (name !== undefined) return name;
-  if (cp < 0x20 || cp === 0x7f) return "\\x" + hex(cp, 2);
-  if (cp < 0x10000) return "\\u" + hex(cp, 4);
-  return "\\U" + hex(cp, 8);
+  if (c >= 0xd800 && c <= 0xdfff) {
+    return byteEscapes[0xe0 | (c >> 12)]! + byteEscapes[0x80 | ((c >> 6) & 0x3f)]! + byteEscapes[0x80 | (c & 0x3f)]!;
+  }
+  return isPrint(c) ? null : "\\u" + c.toString(16).padStart(4, "0");
 }
 
 /**
- * quote gives `s` in double quotes with Go's escapes. A lone surrogate (which UTF-8 cannot
- * hold) is escaped as the three bytes of its WTF-8 form, the bytes Go would see and escape.
+ * quote gives `s` in double quotes with Go's escapes (`strconv.Quote`), in time linear in
+ * its length.
  */
 export function quote(s: string): string {
   let out = '"';
+  let start = 0;
   for (let i = 0; i < s.length; i++) {
-    const cp = s.codePointAt(i)!;
-    if (cp > 0xffff) {
-      out += quoteRune(cp);
-      i++;
-    } else if (cp >= 0xd800 && cp <= 0xdfff) {
-      out += `\\x${hex(0xe0 | (cp >> 12), 2)}\\x${hex(0x80 | ((cp >> 6) & 0x3f), 2)}\\x${hex(0x80 | (cp & 0x3f), 2)}`;
-    } else {
-      out += quoteRune(cp);
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) continue;
+    const esc = escapeAt(s, i, c);
+    const width = isPair(s, i, c) ? 2 : 1;
+    if (esc !== null) {
+      if (start < i) out += s.slice(start, i);
+      out += esc;
+      start = i + width;
     }
+    i += width - 1;
   }
-  return out + '"';
+  return out + s.slice(start) + '"';
 }

@@ -3,8 +3,10 @@
  * error a golden table names ([Go type, Error() text]).
  */
 import assert from "node:assert/strict";
-import { AddrError, DNSError, ParseError, UnknownNetworkError, errMissingAddress } from "../../src/net/errors.js";
-import { NetipError, ParseAddrError } from "../../src/net/netip/errors.js";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { AddrError, DNSError, ParseError, UnknownNetworkError, errMissingAddress } from "../../../src/net/errors.js";
+import { NetipError, ParseAddrError } from "../../../src/net/netip/errors.js";
 
 /** hex gives the bytes in lower-case hex, or null for null. */
 export function hex(b: Uint8Array | null): string | null {
@@ -59,4 +61,13 @@ export async function goRejects(p: Promise<unknown>, want: readonly [string, str
 /** q shows a string for test names, escaping what would be unreadable. */
 export function q(s: string): string {
   return JSON.stringify(s.length > 60 ? s.slice(0, 60) + "…" : s);
+}
+
+/** sameFile reports whether a system file still has the SHA-256 it had when the golden tables were made. */
+export function sameFile(path: string, hash: string): boolean {
+  try {
+    return createHash("sha256").update(readFileSync(path)).digest("hex") === hash;
+  } catch {
+    return hash === "";
+  }
 }
