@@ -9,6 +9,9 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { constants } from "node:os";
+import { debuglog } from "node:util";
+
+const debug = debuglog("sockit");
 
 /** The settings of one bench run, from the command line (see run.ts). */
 export interface BenchOptions {
@@ -179,6 +182,8 @@ export class Child {
     const pin = o.taskset && where.cpu != null ? ["taskset", "-c", String(where.cpu)] : [];
     const [cmd, ...rest] = [...pin, ...argv];
     this.#proc = spawn(cmd!, rest, { stdio: ["pipe", "pipe", "inherit"] });
+    // A child that already exited makes closing its stdin fail with EPIPE; that is harmless.
+    this.#proc.stdin!.on("error", () => {});
     this.exited = new Promise((resolve) =>
       this.#proc.once("exit", (code, sig) => resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0))),
     );
@@ -188,6 +193,7 @@ export class Child {
   }
 
   #push(line: string | null): void {
+    debug("child %s says %s", this.role, line ?? "(end of output)");
     if (line === null) this.#closed = true;
     const w = this.#waiting.shift();
     if (w !== undefined) w(line);

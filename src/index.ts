@@ -24,9 +24,20 @@ export type { Listener } from "./net/listener.js";
 export { SocketListener } from "./net/listener.js";
 export { TCPConn, TCPListener } from "./net/tcpsock.js";
 export { UnixConn, UnixListener } from "./net/unixsock.js";
+export { UDPConn, type MulticastInterface } from "./net/udpsock.js";
+export { IPConn } from "./net/iprawsock.js";
+export { listenMulticastUDP } from "./net/udpsock_posix.js";
+export {
+  PacketSocketConn,
+  type PacketConn,
+  type ReadFromResult,
+  type ReadMsgResult,
+  type Datagram,
+} from "./net/packetconn.js";
 export {
   dial,
   listen,
+  listenPacket,
   Dialer,
   ListenConfig,
   type DialOptions,

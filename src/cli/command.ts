@@ -60,10 +60,16 @@ function ncOptions(verbose: boolean, timeout: number): NcOptions {
   };
 }
 
+/** printOut writes one line of the command's output to stdout. */
 export function printOut(line: string): void {
   process.stdout.write(line + "\n");
 }
 
+/**
+ * printErr writes one line to stderr: errors, usage and `-v` reports, each `sockit: `-prefixed.
+ */
+// Frozen: scripts match on the "sockit: " prefix of error lines and on the exit statuses
+// (0 done, 1 failed, 2 usage); docs/cli.md lists them.
 export function printErr(line: string): void {
   process.stderr.write(line + "\n");
 }

@@ -26,7 +26,7 @@ export function deadlineMs(t: DeadlineTime): number {
  * Conn is a generic stream-oriented network connection, Go's `net.Conn`: every conn sockit
  * returns implements it.
  */
-export interface Conn extends AsyncIterable<Uint8Array>, AsyncDisposable {
+export interface Conn extends AsyncDisposable {
   read(p: Uint8Array): Promise<number | null>;
   write(p: Uint8Array): Promise<number>;
   close(): Promise<void>;
@@ -144,10 +144,10 @@ export abstract class SocketConn implements Conn {
   }
 
   /**
-   * Iterates the bytes that arrive, in chunks of up to 64 KiB, until end of stream. Breaking
-   * out of the loop leaves the conn open.
+   * chunks iterates the bytes that arrive, in chunks of up to 64 KiB, until end of stream
+   * (one message per chunk on message sockets). Breaking out of the loop leaves the conn open.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
+  async *chunks(): AsyncGenerator<Uint8Array, void, undefined> {
     for (;;) {
       const buf = new Uint8Array(chunkSize);
       const n = await this.read(buf);

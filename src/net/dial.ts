@@ -3,7 +3,7 @@
  * resolved address in turn within the time left.
  */
 import { OpError, AddrError, abortError, errTimeout, errMissingAddress, type Addr } from "./errors.js";
-import { TCPAddr, UnixAddr } from "./addr.js";
+import { TCPAddr, UDPAddr, IPAddr, UnixAddr } from "./addr.js";
 import { resolveAddrList, isIPv4 } from "./ipsock.js";
 import type { Conn } from "./conn.js";
 import type { Listener, SocketListener } from "./listener.js";
@@ -11,6 +11,12 @@ import type { TCPConn, TCPListener } from "./tcpsock.js";
 import type { UnixConn, UnixListener } from "./unixsock.js";
 import { dialTCP, listenTCP } from "./tcpsock_posix.js";
 import { dialUnix, listenUnix } from "./unixsock_posix.js";
+import { dialUDP, listenUDP } from "./udpsock_posix.js";
+import { dialIP, listenIP } from "./iprawsock_posix.js";
+import { listenUnixgram } from "./unixgram_posix.js";
+import type { PacketConn } from "./packetconn.js";
+import type { UDPConn } from "./udpsock.js";
+import type { IPConn } from "./iprawsock.js";
 
 /** Options of a {@link Dialer}; each is a field of Go's `net.Dialer`. */
 export interface DialerOptions {
@@ -174,6 +180,8 @@ export class Dialer {
         c.applyKeepAlive(this.keepAlive);
         return c;
       }
+      if (ra instanceof UDPAddr) return await dialUDP(network, la as UDPAddr | null, ra, signal);
+      if (ra instanceof IPAddr) return await dialIP(network, la as IPAddr | null, ra, signal);
       if (ra instanceof UnixAddr) return await dialUnix(network, la as UnixAddr | null, ra, signal);
       throw new AddrError("unexpected address type", ra.toString());
     } catch (err) {
@@ -192,7 +200,9 @@ export class Dialer {
  * await conn.write(new TextEncoder().encode("hello"));
  */
 export function dial(network: "tcp" | "tcp4" | "tcp6", address: string, opts?: DialOptions): Promise<TCPConn>;
-export function dial(network: "unix", address: string, opts?: DialOptions): Promise<UnixConn>;
+export function dial(network: "unix" | "unixgram" | "unixpacket", address: string, opts?: DialOptions): Promise<UnixConn>;
+export function dial(network: "udp" | "udp4" | "udp6", address: string, opts?: DialOptions): Promise<UDPConn>;
+export function dial(network: `ip${"" | "4" | "6"}:${string}`, address: string, opts?: DialOptions): Promise<IPConn>;
 export function dial(network: string, address: string, opts?: DialOptions): Promise<Conn>;
 export function dial(network: string, address: string, opts: DialOptions = {}): Promise<Conn> {
   return new Dialer(opts).dial(network, address, opts.signal === undefined ? {} : { signal: opts.signal });
@@ -230,14 +240,13 @@ export class ListenConfig {
    * ":port" and "0.0.0.0:port" listen on every address, IPv4 and IPv6 alike; port 0 lets the
    * kernel pick (see `addr()`). A host name listens on one of its addresses, IPv4 first.
    */
+  /** listenPacket announces on a local address for datagrams; see {@link listenPacket}. */
+  listenPacket(network: string, address: string, opts: { signal?: AbortSignal } = {}): Promise<PacketConn> {
+    return listenPacketWith(network, address, opts.signal);
+  }
+
   async listen(network: string, address: string, opts: { signal?: AbortSignal } = {}): Promise<SocketListener<Conn>> {
-    let addrs: Addr[];
-    try {
-      addrs = await resolveAddrList("listen", network, address, null, opts.signal);
-    } catch (err) {
-      throw new OpError("listen", network, null, null, err as Error);
-    }
-    const la = addrs.find(isIPv4) ?? addrs[0]!;
+    const la = await listenAddr(network, address, opts.signal);
     try {
       if (la instanceof TCPAddr) return await listenTCP(network, la, this.keepAlive);
       if (la instanceof UnixAddr) return await listenUnix(network, la);
@@ -248,6 +257,49 @@ export class ListenConfig {
   }
 }
 
+/** listenAddr resolves a listen address to the one address Go binds (IPv4 first). */
+async function listenAddr(network: string, address: string, signal: AbortSignal | undefined): Promise<Addr> {
+  let addrs: Addr[];
+  try {
+    addrs = await resolveAddrList("listen", network, address, null, signal);
+  } catch (err) {
+    throw new OpError("listen", network, null, null, err as Error);
+  }
+  return addrs.find(isIPv4) ?? addrs[0]!;
+}
+
+/**
+ * listenPacketWith is ListenConfig.listenPacket: udp*, ip*:proto and unixgram (and, as in Go,
+ * unix and unixpacket, which give a listening socket as a conn).
+ */
+async function listenPacketWith(network: string, address: string, signal: AbortSignal | undefined): Promise<PacketConn> {
+  const la = await listenAddr(network, address, signal);
+  try {
+    if (la instanceof UDPAddr) return await listenUDP(network, la);
+    if (la instanceof IPAddr) return await listenIP(network, la);
+    if (la instanceof UnixAddr) return await listenUnixgram(network, la);
+    throw new AddrError("unexpected address type", address);
+  } catch (err) {
+    throw new OpError("listen", network, null, la, err as Error);
+  }
+}
+
+/**
+ * listenPacket announces on a local address for datagrams: "udp", "udp4", "udp6" ("host:port";
+ * "" or ":port" is every address, dual-stack), "ip:proto", "ip4:proto", "ip6:proto" (raw IP,
+ * e.g. "ip4:icmp"; needs CAP_NET_RAW) or "unixgram" (a path, "@name", or "" to autobind).
+ *
+ * @example
+ * await using pc = await listenPacket("udp", "127.0.0.1:0");
+ * for await (const { data, addr } of pc) await pc.writeTo(data, addr);
+ */
+export function listenPacket(network: "udp" | "udp4" | "udp6", address: string, opts?: ListenOptions): Promise<UDPConn>;
+export function listenPacket(network: "unixgram", address: string, opts?: ListenOptions): Promise<UnixConn>;
+export function listenPacket(network: string, address: string, opts?: ListenOptions): Promise<PacketConn>;
+export function listenPacket(network: string, address: string, opts: ListenOptions = {}): Promise<PacketConn> {
+  return listenPacketWith(network, address, opts.signal);
+}
+
 /**
  * listen announces on a local network address and returns a Listener.
  *
@@ -256,7 +308,7 @@ export class ListenConfig {
  * for await (const conn of ln) handle(conn);
  */
 export function listen(network: "tcp" | "tcp4" | "tcp6", address: string, opts?: ListenOptions): Promise<TCPListener>;
-export function listen(network: "unix", address: string, opts?: ListenOptions): Promise<UnixListener>;
+export function listen(network: "unix" | "unixpacket", address: string, opts?: ListenOptions): Promise<UnixListener>;
 export function listen(network: string, address: string, opts?: ListenOptions): Promise<SocketListener<Conn>>;
 export function listen(network: string, address: string, opts: ListenOptions = {}): Promise<Listener> {
   return new ListenConfig(opts).listen(network, address, opts.signal === undefined ? {} : { signal: opts.signal });

@@ -7,8 +7,14 @@ import { binding } from "../sys/binding.js";
 import { Errno, SyscallError, syscallError } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
 import { FD, WriteFailure } from "../poll/fd.js";
+import type { RawSockaddr } from "../sys/binding.js";
 import type { Addr } from "./errors.js";
-import { tcpAddrFromRaw, unixAddrFromRaw } from "./sockaddr_posix.js";
+import { IP } from "./ip.js";
+import { TCPAddr, UDPAddr, IPAddr } from "./addr.js";
+import { unixAddrFromBytes, zoneName } from "./sockaddr_posix.js";
+
+/** Bytes recvmsg may write as a sender's address: a whole sun_path and then some. */
+const fromSize = 112;
 
 /** wrapSyscallError names the syscall behind a bare errno; other errors pass through. */
 export function wrapSyscallError(name: string, err: unknown): Error {
@@ -22,6 +28,8 @@ export class NetFD {
   raddr: Addr | null = null;
   /** Whether connect(2) succeeded on it (packet conns then refuse writeTo). */
   isConnected = false;
+  /** Scratch for recvmsg's decoded sender, made on first use. */
+  #msg: { from: Uint8Array; info: Int32Array } | null = null;
 
   constructor(
     sysfd: number,
@@ -36,10 +44,47 @@ export class NetFD {
     });
   }
 
-  /** addrOf decodes a kernel sockaddr for this socket's family. */
-  addrOf(raw: ReturnType<typeof binding.getsockname>): Addr | null {
-    if (this.family === C.AF_UNIX) return unixAddrFromRaw(raw, this.net);
-    return tcpAddrFromRaw(raw);
+  /** addrOf decodes a kernel sockaddr as this socket's address type (Go's addrFunc). */
+  addrOf(raw: RawSockaddr | number): Addr | null {
+    if (typeof raw === "number") return null;
+    return this.decodeAddr(raw[0], raw[1], raw[2], raw[3]);
+  }
+
+  /**
+   * decodeAddr builds this socket type's address from decoded sockaddr parts: TCPAddr,
+   * UDPAddr or IPAddr by socket type, UnixAddr with Go's unix name rules; null for none.
+   */
+  decodeAddr(family: number, bytes: Uint8Array, port: number, scope: number): Addr | null {
+    if (family === C.AF_UNIX) return unixAddrFromBytes(bytes, this.net);
+    if (family !== C.AF_INET && family !== C.AF_INET6) return null;
+    const ip = IP.from(bytes) as IP;
+    const zone = family === C.AF_INET6 ? zoneName(scope) : "";
+    if (this.sotype === C.SOCK_STREAM) return new TCPAddr({ ip, port, zone });
+    if (this.sotype === C.SOCK_DGRAM) return new UDPAddr({ ip, port, zone });
+    return new IPAddr({ ip, zone });
+  }
+
+  /**
+   * readMsg receives one message; `decode` turns it into the caller's result while the read
+   * lock is held. Null is end of stream (stream and seqpacket sockets).
+   */
+  readMsg<T>(
+    p: Uint8Array,
+    oob: Uint8Array | null,
+    syscall: string,
+    decode: (n: number, from: Uint8Array, info: Int32Array) => T,
+  ): Promise<T | null> {
+    const { from, info } = (this.#msg ??= { from: new Uint8Array(fromSize), info: new Int32Array(6) });
+    return this.pfd.readMsg(p, 0, p.length, oob, 0, from, info, (n) => decode(n, from, info)).catch((err) => {
+      throw wrapSyscallError(syscall, err);
+    });
+  }
+
+  /** writeMsg sends one message to `sa` (null when connected). */
+  writeMsg(p: Uint8Array, oob: Uint8Array | null, sa: Uint8Array | null, syscall: string): Promise<number> {
+    return this.pfd.writeMsg(p, 0, p.length, oob, sa).catch((err) => {
+      throw wrapSyscallError(syscall, err);
+    });
   }
 
   /** setAddrs reads the local and (if connected) the remote address from the kernel. */
@@ -79,6 +124,12 @@ export class NetFD {
   /** setsockoptInt sets an int socket option, failing with a "setsockopt" SyscallError. */
   setsockoptInt(level: number, name: number, value: number): void {
     const rc = binding.setsockoptInt(this.pfd.sysfd, level, name, value);
+    if (rc < 0) throw syscallError("setsockopt", rc);
+  }
+
+  /** setsockoptBytes sets a struct-valued socket option, failing with a "setsockopt" SyscallError. */
+  setsockoptBytes(level: number, name: number, value: Uint8Array): void {
+    const rc = binding.setsockoptBytes(this.pfd.sysfd, level, name, value);
     if (rc < 0) throw syscallError("setsockopt", rc);
   }
 

@@ -63,8 +63,14 @@ export function favoriteAddrFamily(
   return v4(laddr) && v4(raddr) ? [C.AF_INET!, false] : [C.AF_INET6!, false];
 }
 
-function inetSockAddr(a: InetAddr | null): SockAddr | null {
-  return a === null ? null : { addr: a, sockaddr: (family) => inetSockaddr(family, a) };
+function inetSockAddr(a: InetAddr | null, sotype: number, mode: "dial" | "listen"): SockAddr | null {
+  if (a === null) return null;
+  if (mode === "listen" && sotype === C.SOCK_DGRAM && a.ip !== null && a.ip.isMulticast()) {
+    // Go's listenDatagram: bind the wildcard of the socket's family, keeping the port.
+    const wild = { ip: null, port: a.port, zone: a.zone };
+    return { addr: a, reuseAddr: true, sockaddr: (family) => inetSockaddr(family, wild as InetAddr) };
+  }
+  return { addr: a, sockaddr: (family) => inetSockaddr(family, a) };
 }
 
 /** internetSocket makes a listening or connected IP socket for `net` (Go's internetSocket). */
@@ -78,5 +84,5 @@ export function internetSocket(
   signal: AbortSignal | null,
 ): Promise<NetFD> {
   const [family, ipv6only] = favoriteAddrFamily(net, laddr, raddr, mode);
-  return socket(net, family, sotype, proto, ipv6only, inetSockAddr(laddr), inetSockAddr(raddr), signal);
+  return socket(net, family, sotype, proto, ipv6only, inetSockAddr(laddr, sotype, mode), inetSockAddr(raddr, sotype, mode), signal);
 }

@@ -13,6 +13,11 @@ import { NetFD, wrapSyscallError } from "./fd_posix.js";
 export interface SockAddr {
   readonly addr: Addr;
   /**
+   * A datagram listener on a multicast group binds the wildcard with SO_REUSEADDR, so one
+   * port can serve several groups (Go's listenDatagram).
+   */
+  readonly reuseAddr?: boolean;
+  /**
    * Encodes the address for a socket of `family`; null means "no address" (nothing to bind).
    * An address the kernel would refuse throws a bare Errno, named here after the syscall.
    */
@@ -38,6 +43,7 @@ export async function socket(
     if (laddr !== null && raddr === null && sotype !== C.SOCK_DGRAM && sotype !== C.SOCK_RAW) {
       listenStream(fd, laddr);
     } else {
+      if (laddr?.reuseAddr) fd.setsockoptInt(C.SOL_SOCKET!, C.SO_REUSEADDR!, 1);
       await dialFD(fd, laddr, raddr, signal);
     }
     return fd;

@@ -2,18 +2,18 @@
  * Conversions between sockit's address types and the native core's sockaddrs (Go's
  * ipsock_posix.go and unixsock_posix.go `sockaddr` methods, and `sockaddrToTCP`/`ToUnix`).
  */
-import { binding, type RawSockaddr } from "../sys/binding.js";
+import { binding } from "../sys/binding.js";
 import { E, Errno } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
 import { AddrError, type Addr } from "./errors.js";
-import { IP } from "./ip.js";
+import type { IP } from "./ip.js";
 import { dtoi } from "./parse.js";
-import { TCPAddr, UnixAddr } from "./addr.js";
+import { UnixAddr } from "./addr.js";
 
-/** An internet address with an IP, a port and a zone (TCPAddr, UDPAddr). */
+/** An internet address with an IP, a port (none for IPAddr) and a zone. */
 export interface InetAddr extends Addr {
   readonly ip: IP | null;
-  readonly port: number;
+  readonly port?: number;
   readonly zone: string;
 }
 
@@ -47,12 +47,12 @@ export function inetSockaddr(family: number, a: InetAddr): Uint8Array {
   if (family === C.AF_INET) {
     const ip4 = ip === null ? v4zero : ip.to4();
     if (ip4 === null) throw new AddrError("non-IPv4 address", ip!.toString());
-    return portChecked(ip4, a.port, 0);
+    return portChecked(ip4, a.port ?? 0, 0);
   }
   if (family === C.AF_INET6) {
     const ip6 = ip === null || ip.isUnspecified() ? v6zero : ip.to16();
     if (ip6 === null) throw new AddrError("non-IPv6 address", ip!.toString());
-    return portChecked(ip6, a.port, zoneIndex(a.zone));
+    return portChecked(ip6, a.port ?? 0, zoneIndex(a.zone));
   }
   throw new AddrError("invalid address family", ip === null ? "<nil>" : ip.toString());
 }
@@ -79,27 +79,11 @@ export function unixSockaddr(name: string): Uint8Array {
   return sa;
 }
 
-/** inetAddrFromRaw decodes a kernel sockaddr as a TCPAddr (or another InetAddr via `make`). */
-export function inetAddrFromRaw<T>(raw: RawSockaddr | number, make: (ip: IP, port: number, zone: string) => T): T | null {
-  if (typeof raw === "number") return null;
-  const [family, bytes, port, scope] = raw;
-  if (family === C.AF_INET) return make(IP.from(bytes) as IP, port, "");
-  if (family === C.AF_INET6) return make(IP.from(bytes) as IP, port, zoneName(scope));
-  return null;
-}
-
-/** tcpAddrFromRaw decodes a kernel sockaddr as a TCPAddr, or null. */
-export function tcpAddrFromRaw(raw: RawSockaddr | number): TCPAddr | null {
-  return inetAddrFromRaw(raw, (ip, port, zone) => new TCPAddr({ ip, port, zone }));
-}
-
 /**
- * unixAddrFromRaw decodes a kernel unix sockaddr as Go does: a leading NUL shows as "@", the
- * name ends at the first NUL, and an unnamed socket reads as "@".
+ * unixAddrFromBytes decodes the sun_path bytes the kernel gave, as Go does: a leading NUL
+ * shows as "@", the name ends at the first NUL, and an unnamed socket reads as "@".
  */
-export function unixAddrFromRaw(raw: RawSockaddr | number, net: string): UnixAddr | null {
-  if (typeof raw === "number" || raw[0] !== C.AF_UNIX) return null;
-  const path = raw[1];
+export function unixAddrFromBytes(path: Uint8Array, net: string): UnixAddr {
   if (path.length === 0) return new UnixAddr({ name: "@", net });
   let start = 0;
   let prefix = "";

@@ -24,6 +24,11 @@ export class TCPConn extends SocketConn {
     binding.setsockoptInt(fd.pfd.sysfd, C.IPPROTO_TCP!, C.TCP_NODELAY!, 1);
   }
 
+  /** Iterates the bytes that arrive, in chunks of up to 64 KiB, until end of stream. */
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
+    return this.chunks();
+  }
+
   /**
    * closeRead shuts down the reading side: later reads see end of stream.
    */

@@ -1,14 +1,34 @@
 /**
- * UnixConn and UnixListener (Go's unixsock.go) for the stream network "unix".
+ * UnixConn and UnixListener (Go's unixsock.go) for the unix networks: "unix" (stream),
+ * "unixgram" (datagrams) and "unixpacket" (records, SOCK_SEQPACKET).
  */
 import { unlinkSync } from "node:fs";
+import { E, Errno } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
+import { ErrWriteToConnected, type Addr } from "./errors.js";
 import type { NetFD } from "./fd_posix.js";
-import { SocketConn } from "./conn.js";
+import { UnixAddr } from "./addr.js";
+import { unixSockaddr } from "./sockaddr_posix.js";
+import { PacketSocketConn, type ReadFromResult } from "./packetconn.js";
 import { SocketListener } from "./listener.js";
 
-/** UnixConn is a connection on a unix domain socket, Go's `net.UnixConn`. */
-export class UnixConn extends SocketConn {
+/** The network name of a unix socket type (Go's sotypeToNet). */
+function sotypeToNet(sotype: number): string {
+  if (sotype === C.SOCK_STREAM) return "unix";
+  if (sotype === C.SOCK_DGRAM) return "unixgram";
+  return "unixpacket";
+}
+
+/**
+ * UnixConn is a connection on a unix domain socket, Go's `net.UnixConn`: a byte stream on
+ * "unix", one message per read and write on "unixgram" and "unixpacket".
+ */
+export class UnixConn extends PacketSocketConn<UnixAddr> {
+  /** Iterates what arrives: chunks of the stream, or one message per item. */
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
+    return this.chunks();
+  }
+
   /** closeRead shuts down the reading side: later reads see end of stream. */
   async closeRead(): Promise<void> {
     this.#shutdown(C.SHUT_RD!);
@@ -20,6 +40,34 @@ export class UnixConn extends SocketConn {
    */
   async closeWrite(): Promise<void> {
     await this.fd.pfd.afterWrites(() => this.#shutdown(C.SHUT_WR!));
+  }
+
+  /**
+   * readFrom reads one message and its sender. A sender that is not bound to a name (nothing
+   * to answer to) reads as null, as in Go.
+   */
+  override readFrom(p: Uint8Array): Promise<ReadFromResult<UnixAddr>> {
+    return super.readFrom(p);
+  }
+
+  /** @internal An unbound sender has no name: null, as Go's `sa.Name != ""` check gives. */
+  protected override sender(from: Uint8Array, info: Int32Array): UnixAddr | null {
+    if (info[0] === 0 || info[1] === 0) return null;
+    return super.sender(from, info);
+  }
+
+  /** @internal Go's unix writeTo and writeMsg checks. */
+  protected destination(addr: Addr | null, forMsg: boolean): Uint8Array | null {
+    if (!forMsg && !(addr instanceof UnixAddr)) throw this.wrongType();
+    if (forMsg) {
+      if (this.fd.sotype === C.SOCK_DGRAM && this.fd.isConnected) throw ErrWriteToConnected;
+      if (addr === null) return null;
+    } else {
+      this.checkConnected(addr, false);
+    }
+    const a = addr as UnixAddr;
+    if (a.net !== sotypeToNet(this.fd.sotype)) throw new Errno(E.EAFNOSUPPORT!);
+    return this.encode(forMsg, () => unixSockaddr(a.name));
   }
 
   #shutdown(how: number): void {

@@ -3,7 +3,7 @@
  */
 import { C } from "../sys/constants.js";
 import { UnknownNetworkError, errMissingAddress } from "./errors.js";
-import type { UnixAddr } from "./addr.js";
+import { UnixAddr } from "./addr.js";
 import { unixSockaddr } from "./sockaddr_posix.js";
 import { socket, type SockAddr } from "./sock_posix.js";
 import { UnixConn, UnixListener } from "./unixsock.js";
@@ -41,7 +41,11 @@ export async function dialUnix(
   laddr = named(laddr);
   raddr = named(raddr);
   if (raddr === null && (sotype !== C.SOCK_DGRAM || laddr === null)) throw errMissingAddress;
-  const fd = await socket(net, C.AF_UNIX!, sotype, 0, false, unixSockAddr(laddr), unixSockAddr(raddr), signal);
+  // A datagram client with no name cannot be answered; on Linux it autobinds to a kernel-chosen
+  // abstract name so the peer can reply. Go: DialUnix leaves it unbound (LocalAddr "@").
+  if (laddr === null && sotype === C.SOCK_DGRAM && process.platform === "linux") laddr = new UnixAddr({ name: "", net });
+  const lsa = laddr === null ? null : { addr: laddr, sockaddr: () => unixSockaddr(laddr!.name) };
+  const fd = await socket(net, C.AF_UNIX!, sotype, 0, false, lsa, unixSockAddr(raddr), signal);
   return new UnixConn(fd);
 }
 

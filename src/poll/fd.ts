@@ -138,6 +138,62 @@ export class FD {
     }
   }
 
+  /**
+   * readMsg receives one message into `p[off, off+len)` (recvmsg): the bytes copied, or null
+   * at end of stream on stream and seqpacket sockets. The sender and flags land in `from` and
+   * `info` as the binding documents, and `decode(n)` turns them into the result while the read
+   * lock is still held; control bytes go to `oob`. Unlike `read`, a
+   * zero-length buffer still receives (and so consumes) a datagram, as Go's ReadFrom does.
+   */
+  async readMsg<T>(
+    p: Uint8Array,
+    off: number,
+    len: number,
+    oob: Uint8Array | null,
+    flags: number,
+    from: Uint8Array,
+    info: Int32Array,
+    decode: (n: number) => T,
+  ): Promise<T | null> {
+    const lock = this.#locks[R]!;
+    const wait = lock.acquire();
+    if (wait !== undefined) await wait;
+    try {
+      for (;;) {
+        this.#prepare(R);
+        const n = binding.recvmsg(this.#fd, p, off, len, oob, flags, from, info);
+        // Decode under the lock: the next reader in line reuses `from` and `info`.
+        if (n > 0) return decode(n);
+        if (n === 0) return this.zeroReadIsEOF ? null : decode(0);
+        if (n !== -E.EAGAIN!) throw new Errno(-n);
+        await this.#wait(R);
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  /**
+   * writeMsg sends one message (sendmsg) with optional control bytes to `sa` (null when
+   * connected); a datagram goes whole or not at all.
+   */
+  async writeMsg(p: Uint8Array, off: number, len: number, oob: Uint8Array | null, sa: Uint8Array | null): Promise<number> {
+    const lock = this.#locks[W]!;
+    const wait = lock.acquire();
+    if (wait !== undefined) await wait;
+    try {
+      for (;;) {
+        this.#prepare(W);
+        const n = binding.sendmsg(this.#fd, p, off, len, oob, sa);
+        if (n >= 0) return n;
+        if (n !== -E.EAGAIN!) throw new Errno(-n);
+        await this.#wait(W);
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
   /** accept returns a new connected fd; ECONNABORTED is retried, as in Go. */
   async accept(): Promise<number> {
     const lock = this.#locks[R]!;

@@ -64,6 +64,49 @@ export interface Binding {
   /** getsockname(2), decoded; for AF_UNIX `addr` holds the exact sun_path bytes the kernel gave. */
   getsockname(fd: number): RawSockaddr | number;
   getpeername(fd: number): RawSockaddr | number;
+  /**
+   * recvmsg(2) of one message into `buf[off, off+len)`, retrying EINTR; returns the bytes
+   * copied (a datagram's tail beyond `len` is dropped; MSG_TRUNC in `info[4]` says so). The
+   * sender's address is decoded flat into `from` and `info`: `info[0]` family (0 when the
+   * kernel gave no address, e.g. an unbound unix sender or a connected stream), `info[1]` the
+   * number of address bytes written to `from` (4 or 16 IP bytes, or the exact sun_path bytes),
+   * `info[2]` port, `info[3]` IPv6 scope id, `info[4]` msg_flags, `info[5]` control bytes
+   * received into `oob` (null for none). `from` must hold at least 110 bytes; `info` 6 ints.
+   * Received fds (SCM_RIGHTS) are close-on-exec (MSG_CMSG_CLOEXEC on Linux).
+   */
+  recvmsg(
+    fd: number,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    oob: Uint8Array | null,
+    flags: number,
+    from: Uint8Array,
+    info: Int32Array,
+  ): number;
+  /**
+   * sendmsg(2) of `buf[off, off+len)` with optional control bytes `oob` to `sa` (an encoded
+   * sockaddr, or null on a connected socket); never raises SIGPIPE; returns the bytes sent.
+   */
+  sendmsg(fd: number, buf: Uint8Array, off: number, len: number, oob: Uint8Array | null, sa: Uint8Array | null): number;
+  /** setsockopt(2) of a raw option value (ip_mreq, ipv6_mreq, ip_mreqn ... built by the caller). */
+  setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): number;
+  /** getsockopt(2) of a raw option value into `out`; returns the value's length or -errno. */
+  getsockoptBytes(fd: number, level: number, name: number, out: Uint8Array): number;
+  /**
+   * socketpair(2) with SOCK_NONBLOCK|SOCK_CLOEXEC; the two fds go to `out[0]` and `out[1]`.
+   * Returns 0 or -errno.
+   */
+  socketpair(domain: number, type: number, protocol: number, out: Int32Array): number;
+  /** CMSG_SPACE(n): the bytes a control message with n data bytes takes, padding included. */
+  cmsgSpace(n: number): number;
+  /** Builds one SCM_RIGHTS control message carrying `fds`. */
+  unixRights(fds: readonly number[]): Uint8Array;
+  /**
+   * Splits received control bytes into messages: [level, type, data][] with `data` a copy of
+   * each message's payload; -EINVAL when the bytes are malformed.
+   */
+  parseControlMessages(oob: Uint8Array, len: number): [level: number, type: number, data: Uint8Array][] | number;
   /** if_nametoindex(3): the interface's index, 0 when there is none. */
   ifNameToIndex(name: string): number;
   /** if_indextoname(3): the interface's name, null when there is none. */

@@ -12,6 +12,7 @@ import {
   ErrDeadlineExceeded,
   OpError,
   TCPConn,
+  UnixConn,
   type Conn,
   type Listener,
 } from "../../src/index.js";
@@ -177,7 +178,7 @@ for (const n of nets) {
         const data = new Uint8Array(300_000).map((_, i) => i % 251);
         const w = p.server.write(data).then(() => p.server.close());
         const parts: Uint8Array[] = [];
-        for await (const chunk of p.client) parts.push(chunk);
+        for await (const chunk of p.client as TCPConn | UnixConn) parts.push(chunk);
         await w;
         assert.deepEqual(Buffer.concat(parts), Buffer.from(data));
       } finally {

@@ -1,0 +1,131 @@
+/**
+ * The bench runner, `npm run bench`: runs each workload for sockit and for Node core `net`
+ * and prints one JSON line per result (docs/bench.md explains them).
+ *
+ *   node dist/bench/run.js [--quick] [--only NAME]... [--conns N] [--trials N]
+ *
+ * `--only` keeps the results whose name starts with NAME ("pingpong", "bulk-unix"). The same
+ * program is each workload's child process: `run.js --child ROLE ARGS` runs one role.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir, availableParallelism } from "node:os";
+import { join } from "node:path";
+import { fdLimit, hasTaskset, type BenchOptions, type Role, type Workload } from "./harness.js";
+import * as pingpong from "./pingpong.js";
+import * as bulk from "./bulk.js";
+import * as connect from "./connect.js";
+import * as memory from "./memory.js";
+
+const modules = [pingpong, bulk, connect, memory];
+const workloads: Workload[] = modules.flatMap((m) => m.workloads);
+const roles: Record<string, Role> = Object.assign({}, ...modules.map((m) => m.roles));
+
+const usage = "usage: node dist/bench/run.js [--quick] [--only NAME]... [--conns N] [--trials N]";
+
+/** What the command line asks for. */
+interface Flags {
+  quick: boolean;
+  only: string[];
+  conns: number | null;
+  trials: number | null;
+}
+
+function parseFlags(argv: readonly string[]): Flags {
+  const f: Flags = { quick: false, only: [], conns: null, trials: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--quick") f.quick = true;
+    else if (a === "--only") f.only.push(...value().split(","));
+    else if (a === "--conns") f.conns = positiveInt(a, value());
+    else if (a === "--trials") f.trials = positiveInt(a, value());
+    else throw new Error(`unknown argument ${a}`);
+  }
+  const names = workloads.flatMap((w) => w.names);
+  for (const o of f.only) {
+    if (!names.some((n) => n.startsWith(o))) throw new Error(`--only ${o} matches none of ${names.join(", ")}`);
+  }
+  return f;
+}
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer, not ${v}`);
+  return n;
+}
+
+/** Default connections for the memory workload, lowered to fit the fd limit. */
+const defaultConns = 10_000;
+
+function options(f: Flags, dir: string): BenchOptions & { connsWanted: number } {
+  const connsWanted = f.conns ?? (f.quick ? 2000 : defaultConns);
+  // Each process needs one fd per conn plus a few dozen of its own.
+  const conns = Math.max(1, Math.min(connsWanted, fdLimit() - 64));
+  return {
+    quick: f.quick,
+    trials: f.trials ?? (f.quick ? 3 : 5),
+    trialMs: f.quick ? 300 : 1000,
+    warmupMs: f.quick ? 100 : 250,
+    conns,
+    connsWanted,
+    dir,
+    taskset: hasTaskset(),
+    twoCpus: availableParallelism() >= 2,
+  };
+}
+
+async function runAll(f: Flags): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "sockit-bench-"));
+  let status = 0;
+  try {
+    const o = options(f, dir);
+    const selected = workloads.filter((w) => f.only.length === 0 || w.names.some((n) => f.only.some((p) => n.startsWith(p))));
+    for (const w of selected) {
+      try {
+        for (const r of await w.run(o)) {
+          if (f.only.length === 0 || f.only.some((p) => r.workload.startsWith(p))) {
+            const lowered = r.conns !== undefined && o.conns < o.connsWanted ? { conns_wanted: o.connsWanted } : {};
+            console.log(JSON.stringify({ ...r, ...lowered, quick: o.quick }));
+          }
+        }
+      } catch (err) {
+        status = 1;
+        for (const name of w.names) console.log(JSON.stringify({ workload: name, error: (err as Error).message }));
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return status;
+}
+
+/** child runs one role of a workload in this process, then exits once stdout has flushed. */
+async function child(role: string | undefined, args: string | undefined): Promise<number> {
+  const fn = role === undefined ? undefined : roles[role];
+  if (fn === undefined) {
+    process.stderr.write(`bench: unknown child role ${role}\n`);
+    return 2;
+  }
+  await fn(JSON.parse(args ?? "{}") as Record<string, unknown>);
+  return 0;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === "--child") return await child(argv[1], argv[2]);
+  let f: Flags;
+  try {
+    f = parseFlags(argv);
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  return await runAll(f);
+}
+
+const status = await main(process.argv.slice(2));
+await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+process.exit(status);

@@ -1,0 +1,177 @@
+/**
+ * What UDPConn, IPConn and UnixConn share: message reads and writes with addresses and control
+ * bytes (Go's ReadFrom, WriteTo, ReadMsgX and WriteMsgX, and net.PacketConn). Each concrete class
+ * says how its addresses are checked and encoded; the mechanics and errors live here once.
+ */
+import { E, Errno } from "../sys/errors.js";
+import { C } from "../sys/constants.js";
+import { OpError, ErrWriteToConnected, errMissingAddress, type Addr } from "./errors.js";
+import { wrapSyscallError } from "./fd_posix.js";
+import { SocketConn, type Conn, type DeadlineTime } from "./conn.js";
+
+/** The result of a `readFrom`: bytes read and the sender (null when the kernel gave none). */
+export interface ReadFromResult<A extends Addr = Addr> {
+  n: number;
+  addr: A | null;
+}
+
+/** The result of a `readMsg`: bytes, control bytes, message flags (MSG_TRUNC ...) and sender. */
+export interface ReadMsgResult<A extends Addr = Addr> {
+  n: number;
+  oobn: number;
+  flags: number;
+  addr: A | null;
+}
+
+/** One received datagram, as async iteration of a packet conn yields it. */
+export interface Datagram<A extends Addr = Addr> {
+  data: Uint8Array;
+  addr: A | null;
+}
+
+/** PacketConn is a generic packet-oriented network connection, Go's `net.PacketConn`. */
+export interface PacketConn extends AsyncDisposable {
+  readFrom(p: Uint8Array): Promise<ReadFromResult>;
+  writeTo(p: Uint8Array, addr: Addr | null): Promise<number>;
+  close(): Promise<void>;
+  localAddr(): Addr | null;
+  setDeadline(t: DeadlineTime): void;
+  setReadDeadline(t: DeadlineTime): void;
+  setWriteDeadline(t: DeadlineTime): void;
+}
+
+/** Largest datagram async iteration receives whole (IPv4's UDP maximum payload plus margin). */
+const datagramSize = 65536;
+
+/** A message-capable socket conn. Use UDPConn, IPConn or UnixConn. */
+export abstract class PacketSocketConn<A extends Addr> extends SocketConn implements PacketConn, Conn {
+  /**
+   * @internal Checks `addr` for writeTo and encodes it; throws Go's error for a wrong one.
+   * Returns null for "no address" where the type allows it.
+   */
+  protected abstract destination(addr: Addr | null, forMsg: boolean): Uint8Array | null;
+
+  /** @internal Turns the flat sender the kernel gave into this conn's address type. */
+  protected sender(from: Uint8Array, info: Int32Array): A | null {
+    if (info[0] === 0) return null;
+    return this.fd.decodeAddr(info[0]!, from.slice(0, info[1]!), info[2]!, info[3]!) as A | null;
+  }
+
+  /**
+   * readFrom reads one datagram into `p`: its size (the tail of a datagram longer than `p` is
+   * dropped, as in Go; readMsg reports it) and its sender. A zero-length datagram reads as
+   * n = 0. On unix stream and seqpacket conns, end of stream reads as n = 0 with addr null.
+   *
+   * @example
+   * const { n, addr } = await pc.readFrom(buf);
+   * await pc.writeTo(buf.subarray(0, n), addr);
+   */
+  async readFrom(p: Uint8Array): Promise<ReadFromResult<A>> {
+    let r: ReadFromResult<A> | null;
+    try {
+      r = await this.fd.readMsg(p, null, "recvfrom", (n, from, info) => this.received(p, n, from, info));
+    } catch (err) {
+      throw this.opError("read", err as Error);
+    }
+    return r ?? { n: 0, addr: null };
+  }
+
+  /** @internal Hook for IPConn, which strips the IPv4 header in readFrom as Go does. */
+  protected received(_p: Uint8Array, n: number, from: Uint8Array, info: Int32Array): ReadFromResult<A> {
+    return { n, addr: this.sender(from, info) };
+  }
+
+  /**
+   * writeTo sends `p` as one datagram to `addr`, resolving with `p.length`. On a connected
+   * conn it fails with ErrWriteToConnected, as in Go.
+   */
+  async writeTo(p: Uint8Array, addr: Addr | null): Promise<number> {
+    let sa: Uint8Array | null;
+    try {
+      sa = this.destination(addr, false);
+      return await this.fd.writeMsg(p, null, sa, "sendto");
+    } catch (err) {
+      throw new OpError("write", this.fd.net, this.fd.laddr, addr, err as Error);
+    }
+  }
+
+  /**
+   * readMsg reads one message and its control bytes (ancillary data) into `oob`: `flags` has
+   * MSG_TRUNC when the datagram was longer than `p`, MSG_CTRUNC when `oob` was too short.
+   */
+  async readMsg(p: Uint8Array, oob: Uint8Array): Promise<ReadMsgResult<A>> {
+    // Go receives one dummy byte when only control data is asked for on a non-datagram
+    // socket, since a stream cannot carry control data alone (syscall.Recvmsg).
+    const dummy = p.length === 0 && oob.length > 0 && this.fd.sotype !== C.SOCK_DGRAM;
+    const buf = dummy ? new Uint8Array(1) : p;
+    let r: ReadMsgResult<A> | null;
+    try {
+      r = await this.fd.readMsg(buf, oob, "recvmsg", (n, from, info) => ({
+        n: dummy ? 0 : n,
+        oobn: info[5]!,
+        flags: info[4]!,
+        addr: this.sender(from, info),
+      }));
+    } catch (err) {
+      throw this.opError("read", err as Error);
+    }
+    return r ?? { n: 0, oobn: 0, flags: 0, addr: null };
+  }
+
+  /**
+   * writeMsg sends `p` with control bytes `oob` to `addr` (null on a connected conn); it
+   * resolves with the bytes and control bytes sent.
+   */
+  async writeMsg(p: Uint8Array, oob: Uint8Array | null, addr: A | null): Promise<{ n: number; oobn: number }> {
+    const o = oob ?? new Uint8Array(0);
+    const dummy = p.length === 0 && o.length > 0 && this.fd.sotype !== C.SOCK_DGRAM;
+    try {
+      const sa = this.destination(addr, true);
+      const n = await this.fd.writeMsg(dummy ? new Uint8Array(1) : p, o.length > 0 ? o : null, sa, "sendmsg");
+      return { n: dummy ? 0 : n, oobn: o.length };
+    } catch (err) {
+      throw new OpError("write", this.fd.net, this.fd.laddr, addr, err as Error);
+    }
+  }
+
+  /**
+   * packets iterates the datagrams that arrive, each copied out whole (up to 64 KiB), until
+   * the conn is closed or its read deadline passes.
+   */
+  async *packets(): AsyncGenerator<Datagram<A>, void, undefined> {
+    const buf = new Uint8Array(datagramSize);
+    for (;;) {
+      const { n, addr } = await this.readFrom(buf);
+      if (n === 0 && addr === null && this.fd.sotype !== C.SOCK_DGRAM && this.fd.sotype !== C.SOCK_RAW) return;
+      yield { data: buf.slice(0, n), addr };
+    }
+  }
+
+  /**
+   * @internal Encodes a destination; a sockaddr the kernel would refuse is that syscall's
+   * EINVAL, as Go's syscall.Sockaddr conversion reports it ("sendto: invalid argument").
+   */
+  protected encode(forMsg: boolean, encode: () => Uint8Array): Uint8Array {
+    try {
+      return encode();
+    } catch (err) {
+      throw wrapSyscallError(forMsg ? "sendmsg" : "sendto", err);
+    }
+  }
+
+  /** @internal The common checks of writeTo and writeMsg on connectionless sockets. */
+  protected checkConnected(addr: Addr | null, forMsg: boolean): void {
+    if (forMsg) {
+      if (this.fd.isConnected && addr !== null) throw ErrWriteToConnected;
+      if (!this.fd.isConnected && addr === null) throw errMissingAddress;
+      return;
+    }
+    if (this.fd.isConnected) throw ErrWriteToConnected;
+    if (addr === null) throw errMissingAddress;
+  }
+
+  /** @internal Go's answer to a writeTo address of the wrong type: a bare EINVAL. */
+  protected wrongType(): Errno {
+    return new Errno(E.EINVAL!);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The `sockit` command: argument parsing and tables in process, and the command itself run as
+ * a child process against Node core peers (an independent implementation).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs, parseDuration, UsageError } from "../../src/cli/args.js";
+import { formatTable, showAddr } from "../../src/cli/table.js";
+
+const mainJs = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** sockit starts the command; `done` resolves with its status and output. */
+function sockit(args: string[], input: string | null = "") {
+  const p = spawn(process.execPath, [mainJs, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  if (input !== null) p.stdin.end(input);
+  const done = once(p, "close").then(([status]): Run => ({ status: status as number | null, stdout, stderr }));
+  return { p, done, stderr: () => stderr };
+}
+
+/** waitFor polls until `f` returns a value, for output a child has yet to print. */
+async function waitFor<T>(f: () => T | null, what: string): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = f();
+    if (v !== null) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test("parseArgs reads commands, options and operands", () => {
+  assert.deepEqual(parseArgs([]), { cmd: "help" });
+  assert.deepEqual(parseArgs(["tour"]), { cmd: "tour" });
+  assert.deepEqual(parseArgs(["dial", "-v", "tcp", "127.0.0.1:80", "-t", "2s"]), {
+    cmd: "dial",
+    network: "tcp",
+    address: "127.0.0.1:80",
+    verbose: true,
+    timeout: 2000,
+  });
+  assert.deepEqual(parseArgs(["listen", "--", "unix", "-odd.sock"]), {
+    cmd: "listen",
+    network: "unix",
+    address: "-odd.sock",
+    verbose: false,
+    timeout: 0,
+  });
+  for (const bad of [["nope"], ["dial", "tcp"], ["dial", "-x", "tcp", "a"], ["listen", "-t", "1s", "tcp", "a"], ["tour", "x"]]) {
+    assert.throws(() => parseArgs(bad), UsageError, bad.join(" "));
+  }
+});
+
+test("parseDuration takes Go durations and bare seconds", () => {
+  assert.equal(parseDuration("1m30s"), 90_000);
+  assert.equal(parseDuration("250ms"), 250);
+  assert.equal(parseDuration("1.5s"), 1500);
+  assert.equal(parseDuration("3"), 3000);
+  for (const bad of ["", "0s", "5x", "s", "1s2"]) assert.throws(() => parseDuration(bad), UsageError, bad);
+});
+
+test("formatTable pads columns and right-aligns numbers", () => {
+  const lines = formatTable([{ header: "network" }, { header: "ms", align: "right" }], [["tcp", "0.120"]]);
+  assert.deepEqual(lines, ["network     ms", "-------  -----", "tcp      0.120"]);
+  assert.equal(showAddr(null), "-");
+  assert.equal(showAddr({ toString: () => "" }), "(unnamed)");
+});
+
+test("help and usage errors", async () => {
+  const help = await sockit(["help"]).done;
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^usage: sockit dial/);
+  const bad = await sockit(["dial", "tcp"]).done;
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^sockit: dial needs NETWORK and ADDRESS, got 1 argument\(s\)\nusage: sockit dial/);
+});
+
+test("failures are one line with Go's message and status 1", async () => {
+  const refused = await sockit(["dial", "tcp", "127.0.0.1:1"]).done;
+  assert.equal(refused.status, 1);
+  assert.equal(refused.stderr, "sockit: dial tcp 127.0.0.1:1: connect: connection refused\n");
+  const unknown = await sockit(["dial", "foo", "bar"]).done;
+  assert.equal(unknown.stderr, "sockit: dial foo: unknown network foo\n");
+  const port = await sockit(["listen", "tcp", "127.0.0.1"]).done;
+  assert.equal(port.stderr, "sockit: listen tcp: address 127.0.0.1: missing port in address\n");
+});
+
+test("dial copies stdin to a Node core peer, half-closes, and prints the answer", async () => {
+  // The peer answers only after end of stream, so this needs the half-close.
+  const server = net.createServer({ allowHalfOpen: true }, (s) => {
+    const got: Buffer[] = [];
+    s.on("data", (d) => got.push(d));
+    s.on("end", () => s.end(`got ${Buffer.concat(got).toString()}`));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as net.AddressInfo;
+  try {
+    const r = await sockit(["dial", "tcp", `127.0.0.1:${port}`], "hello").done;
+    assert.deepEqual(r, { status: 0, stdout: "got hello", stderr: "" });
+  } finally {
+    server.close();
+  }
+});
+
+test("listen accepts one conn from a Node core peer and exits at its end of stream", async () => {
+  const cmd = sockit(["listen", "-v", "tcp", "127.0.0.1:0"], "from sockit");
+  const port = await waitFor(() => /listening on tcp 127\.0\.0\.1:(\d+)/.exec(cmd.stderr())?.[1] ?? null, "listening");
+  // The peer answers once sockit half-closes at its stdin's end; sockit exits at the answer's end.
+  const c = net.connect({ port: Number(port), host: "127.0.0.1", allowHalfOpen: true });
+  const got: Buffer[] = [];
+  c.on("data", (d) => got.push(d));
+  c.on("end", () => c.end("from node"));
+  await once(c, "close");
+  const r = await cmd.done;
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout, "from node");
+  assert.equal(Buffer.concat(got).toString(), "from sockit");
+  assert.match(r.stderr, /connection from 127\.0\.0\.1:\d+ to 127\.0\.0\.1:\d+/);
+});
+
+test("listen on a unix path removes the file, also when stopped by SIGTERM", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockit-cli-"));
+  try {
+    const path = join(dir, "s.sock");
+    // -v reports once the signal handlers are in place.
+    const cmd = sockit(["listen", "-v", "unix", path], null);
+    await waitFor(() => (cmd.stderr().includes("listening on") ? true : null), "listening");
+    assert.equal(existsSync(path), true);
+    cmd.p.kill("SIGTERM");
+    const r = await cmd.done;
+    assert.equal(r.status, 143);
+    assert.equal(r.stderr, `sockit: listening on unix ${path}\n`);
+    assert.equal(existsSync(path), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("tour passes and cleans up", async () => {
+  const r = await sockit(["tour"]).done;
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /, 0 failed, /);
+  assert.match(r.stdout, /^tcp +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +ok +\d+\.\d{3}$/m);
+});
