@@ -11,6 +11,8 @@
         "native/socket.c",
         "native/sockopt.c",
         "native/io.c",
+        "native/msg.c",
+        "native/cmsg.c",
         "native/iface.c",
         "native/poll.c"
       ],

@@ -5,6 +5,7 @@
  * napi_env passed in, so loading it in several worker threads is safe.
  */
 #include <stdio.h>
+#include <string.h>
 #include <uv.h>
 
 #include "binding.h"
@@ -97,6 +98,69 @@ int sk_napi_range(napi_env env, napi_value buf, napi_value off,
   return 0;
 }
 
+/* Like sk_napi_bytes, but null stands for "none": *data becomes NULL and
+ * *len 0, which is what the syscalls take for an absent buffer.
+ */
+int sk_napi_bytes_or_null(napi_env env, napi_value v, const char* what,
+                          void** data, size_t* len) {
+  napi_typedarray_type type;
+  napi_valuetype vtype;
+
+  if (napi_typeof(env, v, &vtype) == napi_ok && vtype == napi_null) {
+    *data = NULL;
+    *len = 0;
+    return 0;
+  }
+  if (napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) !=
+          napi_ok ||
+      type != napi_uint8_array) {
+    return sk_napi_fail(env, what, "a Uint8Array or null");
+  }
+  return 0;
+}
+
+/* An Int32Array of at least min elements, for results the wrappers write
+ * in place. Its data is aligned for int32_t: V8 refuses an Int32Array at a
+ * byteOffset that is not a multiple of 4.
+ */
+int sk_napi_int32s(napi_env env, napi_value v, const char* what, size_t min,
+                   int32_t** data) {
+  napi_typedarray_type type;
+  char must[64];
+  size_t len;
+  void* p;
+
+  if (napi_get_typedarray_info(env, v, &type, &len, &p, NULL, NULL) !=
+          napi_ok ||
+      type != napi_int32_array || len < min) {
+    snprintf(must, sizeof(must), "an Int32Array of at least %zu elements",
+             min);
+    return sk_napi_fail(env, what, must);
+  }
+  *data = p;
+  return 0;
+}
+
+/* Returns a new Uint8Array holding a copy of len bytes from src. The copy
+ * is of kernel output (an address, a control message's payload), never of
+ * a JavaScript buffer on the I/O path.
+ */
+napi_value sk_napi_copy(napi_env env, const void* src, size_t len) {
+  napi_value ab;
+  napi_value arr;
+  void* data;
+
+  if (napi_create_arraybuffer(env, len, &data, &ab) != napi_ok)
+    return NULL;
+  if (len > 0)
+    memcpy(data, src, len);
+  if (napi_create_typedarray(env, napi_uint8_array, len, ab, 0, &arr) !=
+      napi_ok) {
+    return NULL;
+  }
+  return arr;
+}
+
 napi_value sk_napi_number(napi_env env, int64_t n) {
   napi_value result;
 
@@ -163,6 +227,14 @@ NAPI_MODULE_INIT() {
     SK_METHOD("sockaddrUnix", sk_sockaddr_unix_js),
     SK_METHOD("getsockname", sk_sockaddr_getsockname_js),
     SK_METHOD("getpeername", sk_sockaddr_getpeername_js),
+    SK_METHOD("recvmsg", sk_msg_recv_js),
+    SK_METHOD("sendmsg", sk_msg_send_js),
+    SK_METHOD("setsockoptBytes", sk_sockopt_set_bytes_js),
+    SK_METHOD("getsockoptBytes", sk_sockopt_get_bytes_js),
+    SK_METHOD("socketpair", sk_socket_pair_js),
+    SK_METHOD("cmsgSpace", sk_cmsg_space_js),
+    SK_METHOD("unixRights", sk_cmsg_unix_rights_js),
+    SK_METHOD("parseControlMessages", sk_cmsg_parse_js),
     SK_METHOD("ifNameToIndex", sk_iface_name_to_index_js),
     SK_METHOD("ifIndexToName", sk_iface_index_to_name_js),
     SK_METHOD("pollOpen", sk_poll_open_js),

@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <node_api.h>
@@ -51,6 +52,11 @@ int sk_napi_bytes(napi_env env, napi_value v, const char* what, void** data,
                   size_t* len);
 int sk_napi_range(napi_env env, napi_value buf, napi_value off,
                   napi_value len, void** data, size_t* n);
+int sk_napi_bytes_or_null(napi_env env, napi_value v, const char* what,
+                          void** data, size_t* len);
+int sk_napi_int32s(napi_env env, napi_value v, const char* what, size_t min,
+                   int32_t** data);
+napi_value sk_napi_copy(napi_env env, const void* src, size_t len);
 napi_value sk_napi_number(napi_env env, int64_t n);
 napi_value sk_napi_type_error(napi_env env, const char* message);
 
@@ -67,6 +73,32 @@ typedef struct sk_name_s {
 #define SK_NAME(x) { #x, (x) }
 
 int sk_napi_set_names(napi_env env, napi_value obj, const sk_name_t* names);
+
+/* A kernel-reported socket address taken apart (sockaddr.c). For AF_UNIX,
+ * addr and len cover exactly the sun_path bytes the kernel counted; for
+ * AF_INET and AF_INET6 they cover the 4 or 16 address bytes. addr points
+ * into the storage that was parsed.
+ */
+typedef struct sk_sockaddr_parts_s {
+  int family;
+  const void* addr;
+  size_t len;
+  uint32_t port;
+  uint32_t scope_id;
+} sk_sockaddr_parts_t;
+
+int sk_sockaddr_parse(const struct sockaddr_storage* ss, socklen_t len,
+                      sk_sockaddr_parts_t* out);
+
+/* Control messages (cmsg.c). sk_cmsg_walk calls fn for each message of a
+ * control buffer, in order, and stops at the first non-zero return, which
+ * it passes on; it returns -EINVAL for a malformed buffer, else 0. data
+ * may be unaligned: read it with memcpy.
+ */
+typedef int (*sk_cmsg_fn)(void* arg, int level, int type,
+                          const unsigned char* data, size_t n);
+
+int sk_cmsg_walk(const void* control, size_t len, sk_cmsg_fn fn, void* arg);
 
 /* The constants and errnos objects (constants.c, errno.c, errno_ext.c). */
 napi_value sk_constants_object(napi_env env);
@@ -95,6 +127,16 @@ napi_value sk_sockaddr_inet_js(napi_env env, napi_callback_info info);
 napi_value sk_sockaddr_unix_js(napi_env env, napi_callback_info info);
 napi_value sk_sockaddr_getsockname_js(napi_env env, napi_callback_info info);
 napi_value sk_sockaddr_getpeername_js(napi_env env, napi_callback_info info);
+
+napi_value sk_msg_recv_js(napi_env env, napi_callback_info info);
+napi_value sk_msg_send_js(napi_env env, napi_callback_info info);
+napi_value sk_sockopt_set_bytes_js(napi_env env, napi_callback_info info);
+napi_value sk_sockopt_get_bytes_js(napi_env env, napi_callback_info info);
+napi_value sk_socket_pair_js(napi_env env, napi_callback_info info);
+
+napi_value sk_cmsg_space_js(napi_env env, napi_callback_info info);
+napi_value sk_cmsg_unix_rights_js(napi_env env, napi_callback_info info);
+napi_value sk_cmsg_parse_js(napi_env env, napi_callback_info info);
 
 napi_value sk_iface_name_to_index_js(napi_env env, napi_callback_info info);
 napi_value sk_iface_index_to_name_js(napi_env env, napi_callback_info info);

@@ -184,7 +184,7 @@ static const sk_name_t sk_constants_tcp[] = {
   { NULL, 0 }
 };
 
-/* Shutdown modes, message flags and limits. */
+/* Shutdown modes, control message types, message flags and limits. */
 static const sk_name_t sk_constants_misc[] = {
 #ifdef SHUT_RD
   SK_NAME(SHUT_RD),
@@ -197,6 +197,10 @@ static const sk_name_t sk_constants_misc[] = {
 #endif
 #ifdef SOMAXCONN
   SK_NAME(SOMAXCONN),
+#endif
+  /* Control message types (cmsg(3)), to read parseControlMessages. */
+#ifdef SCM_RIGHTS
+  SK_NAME(SCM_RIGHTS),
 #endif
 #ifdef MSG_OOB
   SK_NAME(MSG_OOB),

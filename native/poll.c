@@ -39,7 +39,6 @@ struct sk_poll_s {
   uv_poll_t handle;
   napi_env env;
   napi_ref callback;
-  napi_async_context async;
   napi_async_cleanup_hook_handle hook;
   int events;     /* The mask last passed to uv_poll_start. */
   int closing;    /* uv_close has been called; no callback may run. */
@@ -56,6 +55,45 @@ static const napi_type_tag sk_poll_tag = {
 };
 
 #define SK_POLL_EVENTS (UV_READABLE | UV_WRITABLE)
+
+/* One async context per environment, shared by every handle: a context per
+ * handle (napi_async_init) cost about 400 bytes of each conn, and it told
+ * async_hooks nothing a shared one does not, since the promises our
+ * callbacks settle carry their own contexts. It lives in the environment's
+ * instance data (this module's only use of it) and goes with the
+ * environment.
+ */
+static void sk_poll_context_free(napi_env env, void* data, void* hint) {
+  napi_async_context* ctx;
+
+  (void) hint;
+  ctx = data;
+  if (*ctx != NULL)
+    napi_async_destroy(env, *ctx);
+  free(ctx);
+}
+
+static napi_async_context sk_poll_context(napi_env env) {
+  napi_async_context* ctx;
+  napi_value name;
+
+  if (napi_get_instance_data(env, (void**) &ctx) == napi_ok && ctx != NULL)
+    return *ctx;
+  ctx = calloc(1, sizeof(*ctx));
+  if (ctx == NULL)
+    return NULL;
+  if (napi_create_string_utf8(env, "SOCKIT_POLL", NAPI_AUTO_LENGTH, &name) !=
+          napi_ok ||
+      napi_async_init(env, NULL, name, ctx) != napi_ok ||
+      napi_set_instance_data(env, ctx, sk_poll_context_free, NULL) !=
+          napi_ok) {
+    if (*ctx != NULL)
+      napi_async_destroy(env, *ctx);
+    free(ctx);
+    return NULL;
+  }
+  return *ctx;
+}
 
 /* The last callback libuv makes for the handle. Removing the async cleanup
  * hook here, not earlier, tells a departing environment that we are done
@@ -90,10 +128,7 @@ static void sk_poll_begin_close(sk_poll_t* h) {
 static void sk_poll_release(napi_env env, sk_poll_t* h) {
   if (h->callback != NULL)
     napi_delete_reference(env, h->callback);
-  if (h->async != NULL)
-    napi_async_destroy(env, h->async);
   h->callback = NULL;
-  h->async = NULL;
 }
 
 /* The environment is going away with the handle still open (or its close
@@ -141,7 +176,7 @@ static void sk_poll_uncaught(napi_env env) {
 }
 
 /* Calls onEvent(events, status). napi_make_callback, rather than
- * napi_call_function, enters the handle's async context and, since nothing
+ * napi_call_function, enters the shared async context and, since nothing
  * else is on the JavaScript stack here, drains process.nextTick and the
  * microtask queue afterwards, so promises resolved by the callback settle
  * before the loop moves on. `h` is not touched once JavaScript has run: it
@@ -167,7 +202,8 @@ static void sk_poll_cb(uv_poll_t* handle, int status, int events) {
       napi_get_global(env, &recv) == napi_ok &&
       napi_create_int32(env, events, &argv[0]) == napi_ok &&
       napi_create_int32(env, status, &argv[1]) == napi_ok) {
-    if (napi_make_callback(env, h->async, recv, fn, 2, argv, &result) !=
+    if (napi_make_callback(env, sk_poll_context(env), recv, fn, 2, argv,
+                           &result) !=
         napi_ok) {
       sk_poll_uncaught(env);
     }
@@ -193,22 +229,19 @@ static sk_poll_t* sk_poll_from(napi_env env, napi_value v) {
 }
 
 /* Makes the JavaScript side of a fresh handle: the callback reference, the
- * async context, the tagged external and the async cleanup hook. On
+ * tagged external and the async cleanup hook (and, once per environment, the
+ * shared async context). On
  * failure the caller releases what was made and closes the handle; an
  * external that was made is left to its finalizer.
  */
 static int sk_poll_wrap(napi_env env, sk_poll_t* h, napi_value fn,
                         napi_value* ext) {
-  napi_value name;
-
   /* Until the external exists no finalizer will ever run, so owner (2)
    * counts as done and a failed open frees the record on close.
    */
   h->finalized = 1;
-  if (napi_create_reference(env, fn, 1, &h->callback) != napi_ok ||
-      napi_create_string_utf8(env, "SOCKIT_POLL", NAPI_AUTO_LENGTH,
-                              &name) != napi_ok ||
-      napi_async_init(env, NULL, name, &h->async) != napi_ok) {
+  if (sk_poll_context(env) == NULL ||
+      napi_create_reference(env, fn, 1, &h->callback) != napi_ok) {
     return -1;
   }
   if (napi_create_external(env, h, sk_poll_finalize, NULL, ext) != napi_ok)

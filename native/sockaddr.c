@@ -26,26 +26,6 @@
 
 #define SK_SUN_PATH_OFFSET offsetof(struct sockaddr_un, sun_path)
 
-/* Returns a new Uint8Array holding a copy of len bytes from src. The copy
- * is of kernel output, never of a JavaScript buffer.
- */
-static napi_value sk_sockaddr_bytes(napi_env env, const void* src,
-                                    size_t len) {
-  napi_value ab;
-  napi_value arr;
-  void* data;
-
-  if (napi_create_arraybuffer(env, len, &data, &ab) != napi_ok)
-    return NULL;
-  if (len > 0)
-    memcpy(data, src, len);
-  if (napi_create_typedarray(env, napi_uint8_array, len, ab, 0, &arr) !=
-      napi_ok) {
-    return NULL;
-  }
-  return arr;
-}
-
 static int sk_sockaddr_inet(const uint8_t* ip, size_t iplen, uint16_t port,
                             uint32_t scope_id, struct sockaddr_storage* ss,
                             socklen_t* len) {
@@ -105,55 +85,67 @@ static int sk_sockaddr_unix(const uint8_t* path, size_t n,
   return 0;
 }
 
-/* Decodes a kernel-reported address into [family, addr, port, scopeId].
- * For AF_UNIX, addr is exactly the sun_path bytes covered by len: none for
- * an unnamed socket, the name with its leading NUL for an abstract one, and
- * the path plus whatever trailing NUL the kernel counted for a pathname
- * socket; JavaScript decides how to present each. Unknown families fail
- * with EAFNOSUPPORT, as in Go's anyToSockaddr.
+/* Takes a kernel-reported address apart. For AF_UNIX, the bytes are
+ * exactly the sun_path bytes covered by len: none for an unnamed socket,
+ * the name with its leading NUL for an abstract one, and the path plus
+ * whatever trailing NUL the kernel counted for a pathname socket;
+ * JavaScript decides how to present each. Unknown families fail with
+ * EAFNOSUPPORT, as in Go's anyToSockaddr. Shared by getsockname,
+ * getpeername and recvmsg (msg.c), so that every path decodes alike.
  */
-static napi_value sk_sockaddr_decode(napi_env env,
-                                     const struct sockaddr_storage* ss,
-                                     socklen_t len) {
+int sk_sockaddr_parse(const struct sockaddr_storage* ss, socklen_t len,
+                      sk_sockaddr_parts_t* out) {
   const struct sockaddr_in* sin;
   const struct sockaddr_in6* sin6;
-  const void* addr;
-  size_t alen;
-  uint32_t port;
-  uint32_t scope_id;
-  napi_value out[4];
-  napi_value arr;
-  uint32_t i;
 
-  port = 0;
-  scope_id = 0;
+  out->family = ss->ss_family;
+  out->port = 0;
+  out->scope_id = 0;
   if (ss->ss_family == AF_INET) {
     sin = (const struct sockaddr_in*) ss;
-    addr = &sin->sin_addr;
-    alen = 4;
-    port = ntohs(sin->sin_port);
+    out->addr = &sin->sin_addr;
+    out->len = 4;
+    out->port = ntohs(sin->sin_port);
   } else if (ss->ss_family == AF_INET6) {
     sin6 = (const struct sockaddr_in6*) ss;
-    addr = &sin6->sin6_addr;
-    alen = 16;
-    port = ntohs(sin6->sin6_port);
-    scope_id = sin6->sin6_scope_id;
+    out->addr = &sin6->sin6_addr;
+    out->len = 16;
+    out->port = ntohs(sin6->sin6_port);
+    out->scope_id = sin6->sin6_scope_id;
   } else if (ss->ss_family == AF_UNIX) {
     /* The kernel reports the full length even when it truncated the copy;
      * never read past the storage we gave it.
      */
     if (len > sizeof(*ss))
       len = sizeof(*ss);
-    addr = ((const struct sockaddr_un*) ss)->sun_path;
-    alen = len > SK_SUN_PATH_OFFSET ? len - SK_SUN_PATH_OFFSET : 0;
+    out->addr = ((const struct sockaddr_un*) ss)->sun_path;
+    out->len = len > SK_SUN_PATH_OFFSET ? len - SK_SUN_PATH_OFFSET : 0;
   } else {
-    return sk_napi_number(env, -EAFNOSUPPORT);
+    out->addr = NULL;
+    out->len = 0;
+    return -EAFNOSUPPORT;
   }
+  return 0;
+}
 
-  if (napi_create_uint32(env, ss->ss_family, &out[0]) != napi_ok ||
-      (out[1] = sk_sockaddr_bytes(env, addr, alen)) == NULL ||
-      napi_create_uint32(env, port, &out[2]) != napi_ok ||
-      napi_create_uint32(env, scope_id, &out[3]) != napi_ok ||
+/* Decodes a kernel-reported address into [family, addr, port, scopeId]. */
+static napi_value sk_sockaddr_decode(napi_env env,
+                                     const struct sockaddr_storage* ss,
+                                     socklen_t len) {
+  sk_sockaddr_parts_t parts;
+  napi_value out[4];
+  napi_value arr;
+  uint32_t i;
+  int err;
+
+  err = sk_sockaddr_parse(ss, len, &parts);
+  if (err)
+    return sk_napi_number(env, err);
+  if (napi_create_uint32(env, (uint32_t) parts.family, &out[0]) !=
+          napi_ok ||
+      (out[1] = sk_napi_copy(env, parts.addr, parts.len)) == NULL ||
+      napi_create_uint32(env, parts.port, &out[2]) != napi_ok ||
+      napi_create_uint32(env, parts.scope_id, &out[3]) != napi_ok ||
       napi_create_array_with_length(env, 4, &arr) != napi_ok) {
     return NULL;
   }
@@ -186,7 +178,7 @@ napi_value sk_sockaddr_inet_js(napi_env env, napi_callback_info info) {
                        &len)) {
     return sk_napi_type_error(env, "sockit: ip must be 4 or 16 bytes");
   }
-  return sk_sockaddr_bytes(env, &ss, len);
+  return sk_napi_copy(env, &ss, len);
 }
 
 napi_value sk_sockaddr_unix_js(napi_env env, napi_callback_info info) {
@@ -204,7 +196,7 @@ napi_value sk_sockaddr_unix_js(napi_env env, napi_callback_info info) {
   err = sk_sockaddr_unix(path, n, &sun, &len);
   if (err)
     return sk_napi_number(env, err);
-  return sk_sockaddr_bytes(env, &sun, len);
+  return sk_napi_copy(env, &sun, len);
 }
 
 /* Shared body of getsockname and getpeername, which differ only in the

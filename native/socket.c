@@ -1,12 +1,12 @@
 /*
- * The socket life cycle: socket, bind, listen, accept, connect, shutdown
- * and close.
+ * The socket life cycle: socket, socketpair, bind, listen, accept,
+ * connect, shutdown and close.
  *
  * Every descriptor made here is non-blocking and close-on-exec from birth.
  * Linux (and the BSDs that have SOCK_NONBLOCK) sets both atomically in
- * socket(2) and accept4(2), so no fork in another thread can leak the fd
- * into a child. macOS cannot: there the flags follow with fcntl(2), the
- * same short window Go's syscall package accepts on darwin.
+ * socket(2), socketpair(2) and accept4(2), so no fork in another thread
+ * can leak the fd into a child. macOS cannot: there the flags follow with
+ * fcntl(2), the same short window Go's syscall package accepts on darwin.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +59,33 @@ static int sk_socket_open(int domain, int type, int protocol) {
   if (fd == -1)
     return -errno;
   return sk_socket_prepare(fd);
+#endif
+}
+
+/* Both fds or neither: when the second cannot be prepared, the first,
+ * already prepared, is closed too, so the caller never holds half a pair.
+ */
+static int sk_socket_pair(int domain, int type, int protocol, int fds[2]) {
+#ifdef SK_HAVE_SOCK_FLAGS
+  if (socketpair(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol, fds))
+    return -errno;
+  return 0;
+#else
+  int err;
+
+  if (socketpair(domain, type, protocol, fds))
+    return -errno;
+  err = sk_socket_prepare(fds[0]);
+  if (err < 0) {
+    close(fds[1]);
+    return err;
+  }
+  err = sk_socket_prepare(fds[1]);
+  if (err < 0) {
+    close(fds[0]);
+    return err;
+  }
+  return 0;
 #endif
 }
 
@@ -132,6 +159,33 @@ napi_value sk_socket_open_js(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return sk_napi_number(env, sk_socket_open(domain, type, protocol));
+}
+
+/* socketpair(domain, type, protocol, out): the fds go to out[0] and
+ * out[1], which are written only on success.
+ */
+napi_value sk_socket_pair_js(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t domain;
+  int32_t type;
+  int32_t protocol;
+  int32_t* out;
+  int fds[2];
+  int err;
+
+  if (sk_napi_args(env, info, 4, argv) ||
+      sk_napi_int(env, argv[0], "domain", &domain) ||
+      sk_napi_int(env, argv[1], "type", &type) ||
+      sk_napi_int(env, argv[2], "protocol", &protocol) ||
+      sk_napi_int32s(env, argv[3], "out", 2, &out)) {
+    return NULL;
+  }
+  err = sk_socket_pair(domain, type, protocol, fds);
+  if (err == 0) {
+    out[0] = fds[0];
+    out[1] = fds[1];
+  }
+  return sk_napi_number(env, err);
 }
 
 napi_value sk_socket_close_js(napi_env env, napi_callback_info info) {

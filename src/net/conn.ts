@@ -47,9 +47,8 @@ const chunkSize = 64 * 1024;
 export abstract class SocketConn implements Conn {
   /** @internal */
   protected readonly fd: NetFD;
-  readonly #readError = (err: unknown): never => {
-    throw this.opError("read", wrapSyscallError("read", err));
-  };
+  /** Made on first read: an idle conn keeps no closure. */
+  #readError: ((err: unknown) => never) | null = null;
 
   /** @internal */
   constructor(fd: NetFD) {
@@ -64,7 +63,11 @@ export abstract class SocketConn implements Conn {
    * const n = await conn.read(buf); if (n === null) return; // peer closed
    */
   read(p: Uint8Array): Promise<number | null> {
-    return this.fd.read(p, 0, p.length).catch(this.#readError);
+    return this.fd.read(p, 0, p.length).catch(
+      (this.#readError ??= (err: unknown): never => {
+        throw this.opError("read", wrapSyscallError("read", err));
+      }),
+    );
   }
 
   /**

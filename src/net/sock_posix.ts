@@ -121,6 +121,8 @@ async function connect(fd: NetFD, rsa: Uint8Array, signal: AbortSignal | null): 
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     await waitConnected(fd);
+    // The connect wait is over; most conns idle before they next wait, so give the handle back.
+    fd.pfd.releasePoll();
   } catch (err) {
     if (signal?.aborted) throw abortError(signal.reason);
     throw err;

@@ -59,7 +59,8 @@ export class FD {
   #referenced = false;
   #refable = true;
   readonly #waiters: [Waiter | null, Waiter | null] = [null, null];
-  readonly #deadlines: [Deadline, Deadline];
+  /** Made on first use: most conns never set a deadline. */
+  readonly #deadlines: [Deadline | null, Deadline | null] = [null, null];
   readonly #locks = [new FifoLock(), new FifoLock()];
   readonly zeroReadIsEOF: boolean;
   readonly isStream: boolean;
@@ -68,7 +69,6 @@ export class FD {
     this.#fd = fd;
     this.zeroReadIsEOF = opts.zeroReadIsEOF;
     this.isStream = opts.isStream;
-    this.#deadlines = [new Deadline(() => this.#expire(R)), new Deadline(() => this.#expire(W))];
   }
 
   /** The fd number, for synchronous syscalls; throws ErrClosed once closing has begun. */
@@ -241,8 +241,28 @@ export class FD {
    */
   setDeadline(which: "r" | "w" | "rw", at: number): void {
     if (this.#closing) throw ErrClosed;
-    if (which !== "w") this.#deadlines[R].set(at);
-    if (which !== "r") this.#deadlines[W].set(at);
+    if (which !== "w") this.#deadline(R, at)?.set(at);
+    if (which !== "r") this.#deadline(W, at)?.set(at);
+  }
+
+  /** The deadline of `dir`, made when a first real deadline is set; null while none is needed. */
+  #deadline(dir: Dir, at: number): Deadline | null {
+    let d = this.#deadlines[dir];
+    if (d === null && at !== 0) d = this.#deadlines[dir] = new Deadline(() => this.#expire(dir));
+    return d;
+  }
+
+  /**
+   * releasePoll closes the poll handle when nobody waits on it, so an idle fd holds no libuv
+   * handle; the next wait opens a new one. Used once a connect has finished: a dialed conn
+   * would otherwise keep the handle of its one connect wait for life.
+   */
+  releasePoll(): void {
+    if (this.#poll === null || this.#waiters[R] !== null || this.#waiters[W] !== null) return;
+    binding.pollClose(this.#poll);
+    this.#poll = null;
+    this.#armed = 0;
+    this.#referenced = false;
   }
 
   /**
@@ -261,8 +281,8 @@ export class FD {
   close(): void {
     if (this.#closing) throw ErrClosed;
     this.#closing = true;
-    this.#deadlines[R].clear();
-    this.#deadlines[W].clear();
+    this.#deadlines[R]?.clear();
+    this.#deadlines[W]?.clear();
     if (this.#poll !== null) {
       // pollClose stops the handle first, so no callback can see the fd after it is closed.
       binding.pollClose(this.#poll);
@@ -277,7 +297,7 @@ export class FD {
   /** Checks done before every syscall: closed first, then the deadline (Go's prepareRead). */
   #prepare(dir: Dir): void {
     if (this.#closing) throw ErrClosed;
-    if (this.#deadlines[dir].expired) throw ErrDeadlineExceeded;
+    if (this.#deadlines[dir]?.expired === true) throw ErrDeadlineExceeded;
   }
 
   #wait(dir: Dir): Promise<void> {

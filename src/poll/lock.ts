@@ -4,7 +4,8 @@
  */
 export class FifoLock {
   #held = false;
-  readonly #queue: (() => void)[] = [];
+  /** Callers waiting their turn; made on first contention. */
+  #queue: (() => void)[] | null = null;
 
   /**
    * acquire takes the lock: undefined when it was free (taken at once, no promise made), else a
@@ -15,12 +16,12 @@ export class FifoLock {
       this.#held = true;
       return undefined;
     }
-    return new Promise<void>((resolve) => this.#queue.push(resolve));
+    return new Promise<void>((resolve) => (this.#queue ??= []).push(resolve));
   }
 
   /** release hands the lock to the next caller in line, or frees it. */
   release(): void {
-    const next = this.#queue.shift();
+    const next = this.#queue?.shift();
     if (next !== undefined) next();
     else this.#held = false;
   }
