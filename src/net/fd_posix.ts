@@ -24,7 +24,8 @@ export function wrapSyscallError(name: string, err: unknown): Error {
 /** NetFD is a socket fd with its network facts and addresses. */
 export class NetFD {
   readonly pfd: FD;
-  laddr: Addr | null = null;
+  /** The local address, read from the kernel on first use (undefined until then). */
+  #laddr: Addr | null | undefined = undefined;
   raddr: Addr | null = null;
   /** Whether connect(2) succeeded on it (packet conns then refuse writeTo). */
   isConnected = false;
@@ -87,11 +88,25 @@ export class NetFD {
     });
   }
 
-  /** setAddrs reads the local and (if connected) the remote address from the kernel. */
+  /**
+   * The local address. It is read lazily, since most conns never ask and an address object
+   * costs about half a kilobyte; close() takes it first, so errors after close still name it.
+   */
+  get laddr(): Addr | null {
+    if (this.#laddr === undefined) this.#laddr = this.pfd.closed ? null : this.addrOf(binding.getsockname(this.pfd.sysfd));
+    return this.#laddr;
+  }
+
+  set laddr(a: Addr | null) {
+    this.#laddr = a;
+  }
+
+  /**
+   * setAddrs reads the remote address now, while the peer is surely there (after a reset the
+   * kernel no longer knows it, while Go still reports it); the local one comes on demand.
+   */
   setAddrs(fallbackRemote: Addr | null): void {
-    const fd = this.pfd.sysfd;
-    this.laddr = this.addrOf(binding.getsockname(fd));
-    this.raddr = this.addrOf(binding.getpeername(fd)) ?? fallbackRemote;
+    this.raddr = this.addrOf(binding.getpeername(this.pfd.sysfd)) ?? fallbackRemote;
   }
 
   read(p: Uint8Array, off: number, len: number): Promise<number | null> {
@@ -134,6 +149,7 @@ export class NetFD {
   }
 
   close(): void {
+    if (!this.pfd.closed) void this.laddr;
     this.pfd.close();
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Dialing and listening on TCP (Go's tcpsock_posix.go).
  */
+import { binding } from "../sys/binding.js";
 import { C } from "../sys/constants.js";
 import { Errno, SyscallError, E } from "../sys/errors.js";
 import { OpError } from "./errors.js";
@@ -36,12 +37,16 @@ export async function dialTCP(
   }
 }
 
-/** selfConnect reports whether a connect ended with the socket connected to itself. */
+/**
+ * selfConnect reports whether a connect ended with the socket connected to itself. It reads
+ * the raw local sockaddr rather than the conn's local address, which stays unread (and
+ * unallocated) until someone asks for it.
+ */
 function selfConnect(fd: NetFD): boolean {
-  const l = fd.laddr as TCPAddr | null;
+  const l = binding.getsockname(fd.pfd.sysfd);
   const r = fd.raddr as TCPAddr | null;
-  if (l === null || r === null) return true;
-  return l.port === r.port && l.ip !== null && r.ip !== null && l.ip.equal(r.ip);
+  if (typeof l === "number" || r === null) return true;
+  return l[2] === r.port && r.ip !== null && r.ip.equal(l[1]);
 }
 
 function spuriousENOTAVAIL(err: unknown): boolean {
