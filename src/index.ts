@@ -46,3 +46,12 @@ export {
   type ListenConfigOptions,
 } from "./net/dial.js";
 export { toDuplex, toWebStreams, type ConnStreams } from "./net/stream.js";
+export {
+  unixRights,
+  oobSpace,
+  parseControlMessages,
+  parseUnixRights,
+  MSG_TRUNC,
+  MSG_CTRUNC,
+  type ControlMessage,
+} from "./net/cmsg.js";
