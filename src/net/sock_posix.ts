@@ -3,7 +3,7 @@
  * set the default options, then bind and listen, or bind (if asked) and connect.
  */
 import { readFileSync } from "node:fs";
-import { binding } from "../sys/binding.js";
+import { binding, type RawSockaddr } from "../sys/binding.js";
 import { syscallError } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
 import { abortError, type Addr } from "./errors.js";
@@ -97,32 +97,40 @@ async function dialFD(fd: NetFD, laddr: SockAddr | null, raddr: SockAddr | null,
       throw wrapSyscallError("connect", err);
     }
     if (rsa !== null) {
-      await connect(fd, rsa, signal);
+      const peer = await connect(fd, rsa, signal);
       fd.isConnected = true;
+      if (peer !== null) {
+        fd.raddr = fd.addrOf(peer) ?? raddr!.addr;
+        return;
+      }
     }
   }
   fd.setAddrs(raddr?.addr ?? null);
 }
 
 /**
- * connect starts a non-blocking connect and waits for it to finish (Go's `netFD.connect`).
- * An abort moves the write deadline into the past, which wakes the wait; the error then comes
- * from the signal.
+ * connect starts a non-blocking connect and waits for it to finish (Go's `netFD.connect`),
+ * returning the peer's sockaddr when it had to check for it. It always waits through the
+ * poller, even on loopback where the handshake is often over when connect(2) returns: a dial
+ * that never yields would starve the event loop (measured: a same-process accept loop then
+ * falls behind until the backlog overflows). An abort moves the write deadline into the past,
+ * which wakes the wait; the error then comes from the signal.
  */
-async function connect(fd: NetFD, rsa: Uint8Array, signal: AbortSignal | null): Promise<void> {
+async function connect(fd: NetFD, rsa: Uint8Array, signal: AbortSignal | null): Promise<RawSockaddr | null> {
   const rc = binding.connect(fd.pfd.sysfd, rsa);
   if (rc === 0 || rc === -binding.errnos.EISCONN!) {
     if (signal?.aborted) throw abortError(signal.reason);
-    return;
+    return null;
   }
   if (rc !== -binding.errnos.EINPROGRESS! && rc !== -binding.errnos.EALREADY!) throw syscallError("connect", rc);
   if (signal?.aborted) throw abortError(signal.reason);
   const onAbort = () => fd.pfd.setDeadline("w", 1);
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    await waitConnected(fd);
+    const p = await waitConnected(fd);
     // The connect wait is over; most conns idle before they next wait, so give the handle back.
     fd.pfd.releasePoll();
+    return p;
   } catch (err) {
     if (signal?.aborted) throw abortError(signal.reason);
     throw err;
@@ -133,20 +141,26 @@ async function connect(fd: NetFD, rsa: Uint8Array, signal: AbortSignal | null): 
 
 const soError = new Int32Array(1);
 
-async function waitConnected(fd: NetFD): Promise<void> {
+/**
+ * connected reports how a connect in progress stands: the peer's sockaddr once connected,
+ * null while it is still in progress; a failed connect throws its error. Readiness is only a
+ * hint, so success is confirmed with getpeername (Go issues 14548, 19289).
+ */
+function connected(fd: NetFD): RawSockaddr | null {
+  const rc = binding.getsockoptInt(fd.pfd.sysfd, C.SOL_SOCKET!, C.SO_ERROR!, soError);
+  if (rc < 0) throw syscallError("getsockopt", rc);
+  const e = soError[0]!;
+  if (e === binding.errnos.EINPROGRESS || e === binding.errnos.EALREADY || e === binding.errnos.EINTR) return null;
+  if (e !== 0 && e !== binding.errnos.EISCONN) throw syscallError("connect", -e);
+  const peer = binding.getpeername(fd.pfd.sysfd);
+  return typeof peer === "number" ? null : peer;
+}
+
+async function waitConnected(fd: NetFD): Promise<RawSockaddr> {
   for (;;) {
     await fd.pfd.waitWrite();
-    const rc = binding.getsockoptInt(fd.pfd.sysfd, C.SOL_SOCKET!, C.SO_ERROR!, soError);
-    if (rc < 0) throw syscallError("getsockopt", rc);
-    const e = soError[0]!;
-    if (e === binding.errnos.EINPROGRESS || e === binding.errnos.EALREADY || e === binding.errnos.EINTR) continue;
-    if (e === binding.errnos.EISCONN) return;
-    if (e === 0) {
-      // Readiness is a hint: make sure the socket really is connected (Go issues 14548, 19289).
-      if (typeof binding.getpeername(fd.pfd.sysfd) !== "number") return;
-      continue;
-    }
-    throw syscallError("connect", -e);
+    const peer = connected(fd);
+    if (peer !== null) return peer;
   }
 }
 
