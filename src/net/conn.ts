@@ -4,7 +4,7 @@
  * OpError that names the operation, the network and the addresses.
  */
 import { C } from "../sys/constants.js";
-import { WriteFailure } from "../poll/fd.js";
+import { WriteFailure, type ReadErrorMapper } from "../poll/fd.js";
 import { OpError, type Addr } from "./errors.js";
 import { type NetFD, wrapSyscallError } from "./fd_posix.js";
 
@@ -44,11 +44,9 @@ const chunkSize = 64 * 1024;
  * SocketConn is the implementation all socket conns share (Go's unexported `conn`). Use the
  * concrete classes, `TCPConn` and `UnixConn`.
  */
-export abstract class SocketConn implements Conn {
+export abstract class SocketConn implements Conn, ReadErrorMapper {
   /** @internal */
   protected readonly fd: NetFD;
-  /** Made on first read: an idle conn keeps no closure. */
-  #readError: ((err: unknown) => never) | null = null;
 
   /** @internal */
   constructor(fd: NetFD) {
@@ -63,11 +61,7 @@ export abstract class SocketConn implements Conn {
    * const n = await conn.read(buf); if (n === null) return; // peer closed
    */
   read(p: Uint8Array): Promise<number | null> {
-    return this.fd.read(p, 0, p.length).catch(
-      (this.#readError ??= (err: unknown): never => {
-        throw this.opError("read", wrapSyscallError("read", err));
-      }),
-    );
+    return this.fd.read(p, 0, p.length, this);
   }
 
   /**
@@ -175,6 +169,11 @@ export abstract class SocketConn implements Conn {
     } catch (err) {
       throw this.setError(err as Error);
     }
+  }
+
+  /** @internal How a failed read is reported: "read tcp L->R: read: connection reset by peer". */
+  mapReadError(err: Error): Error {
+    return this.opError("read", wrapSyscallError("read", err));
   }
 
   /** @internal An OpError naming this conn's local and remote addresses. */

@@ -6,7 +6,7 @@
 import { binding } from "../sys/binding.js";
 import { Errno, SyscallError, syscallError } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
-import { FD, WriteFailure } from "../poll/fd.js";
+import { FD, WriteFailure, type ReadErrorMapper } from "../poll/fd.js";
 import type { RawSockaddr } from "../sys/binding.js";
 import type { Addr } from "./errors.js";
 import { IP } from "./ip.js";
@@ -109,8 +109,8 @@ export class NetFD {
     this.raddr = this.addrOf(binding.getpeername(this.pfd.sysfd)) ?? fallbackRemote;
   }
 
-  read(p: Uint8Array, off: number, len: number): Promise<number | null> {
-    return this.pfd.read(p, off, len);
+  read(p: Uint8Array, off: number, len: number, mapper?: ReadErrorMapper): Promise<number | null> {
+    return this.pfd.read(p, off, len, mapper);
   }
 
   write(p: Uint8Array, off: number, len: number): Promise<number> {

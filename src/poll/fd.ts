@@ -30,6 +30,21 @@ interface Waiter {
   reject(err: Error): void;
 }
 
+/** What turns a read's poll-layer error into the caller's error (a conn's OpError wrapping). */
+export interface ReadErrorMapper {
+  mapReadError(err: Error): Error;
+}
+
+/** A read in progress: its buffer, its promise's settlers and the caller's error wrapping. */
+interface ReadOp {
+  p: Uint8Array;
+  off: number;
+  len: number;
+  resolve(n: number | null): void;
+  reject(err: unknown): void;
+  mapper: ReadErrorMapper | undefined;
+}
+
 /**
  * WriteFailure carries the error of a failed write together with the bytes the kernel took
  * before it failed (Go's `(n, err)` pair).
@@ -58,10 +73,17 @@ export class FD {
   #armed = 0;
   #referenced = false;
   #refable = true;
-  readonly #waiters: [Waiter | null, Waiter | null] = [null, null];
+  // Per-direction state lives in plain fields, not arrays: three small arrays were a tenth of
+  // an idle conn's heap.
+  #rWaiter: Waiter | null = null;
+  #wWaiter: Waiter | null = null;
   /** Made on first use: most conns never set a deadline. */
-  readonly #deadlines: [Deadline | null, Deadline | null] = [null, null];
-  readonly #locks = [new FifoLock(), new FifoLock()];
+  #rDeadline: Deadline | null = null;
+  #wDeadline: Deadline | null = null;
+  readonly #rLock = new FifoLock();
+  readonly #wLock = new FifoLock();
+  /** The read parked until the fd is readable; readiness retries it directly. */
+  #reading: ReadOp | null = null;
   readonly zeroReadIsEOF: boolean;
   readonly isStream: boolean;
 
@@ -84,27 +106,54 @@ export class FD {
 
   /**
    * read reads into `p[off, off+len)`: the count, or null at end of stream. A zero-length read
-   * returns 0 without a syscall, after the lock, as Go's does.
+   * returns 0 without a syscall, after the lock, as Go's does. Errors go through `mapper`
+   * (the conn's OpError wrapping) before rejecting.
+   *
+   * This is the hot path, so it is a small state machine rather than an async function: one
+   * promise per call, and the readiness callback retries the syscall itself. A read waiting
+   * for data then costs its promise and one record, which matters to servers holding many
+   * idle conns (measured: about 1.3 KB of heap less per waiting read than async/await).
    */
-  async read(p: Uint8Array, off: number, len: number): Promise<number | null> {
-    const lock = this.#locks[R]!;
-    const wait = lock.acquire();
-    if (wait !== undefined) await wait;
-    try {
-      if (this.#closing) throw ErrClosed;
-      if (len === 0) return 0;
-      if (this.isStream && len > maxRW) len = maxRW;
-      for (;;) {
-        this.#prepare(R);
-        const n = binding.read(this.#fd, p, off, len);
-        if (n > 0) return n;
-        if (n === 0) return this.zeroReadIsEOF ? null : 0;
-        if (n !== -E.EAGAIN!) throw new Errno(-n);
-        await this.#wait(R);
-      }
-    } finally {
-      lock.release();
+  read(p: Uint8Array, off: number, len: number, mapper?: ReadErrorMapper): Promise<number | null> {
+    return new Promise<number | null>((resolve, reject) => {
+      const op: ReadOp = { p, off, len: this.isStream && len > maxRW ? maxRW : len, resolve, reject, mapper };
+      const wait = this.#rLock.acquire();
+      if (wait === undefined) this.#attemptRead(op);
+      else void wait.then(() => this.#attemptRead(op));
+    });
+  }
+
+  /** Tries the read of `op`, which holds the read lock; on EAGAIN it parks `op` until ready. */
+  #attemptRead(op: ReadOp): void {
+    let n: number;
+    if (this.#closing) return this.#endRead(op, ErrClosed, 0);
+    if (op.len === 0) return this.#endRead(op, null, 0);
+    if (this.#rDeadline?.expired === true) return this.#endRead(op, ErrDeadlineExceeded, 0);
+    n = binding.read(this.#fd, op.p, op.off, op.len);
+    if (n >= 0) return this.#endRead(op, null, n);
+    if (n !== -E.EAGAIN!) return this.#endRead(op, new Errno(-n), 0);
+    this.#reading = op;
+    const ev = binding.POLL_READABLE;
+    if ((this.#armed & ev) === 0) {
+      const rc = this.#arm(this.#armed | ev);
+      if (rc < 0) return this.#fail(R, new Errno(-rc));
     }
+    this.#updateRef();
+  }
+
+  /** The parked read's wake-up: retry on readiness, or end with the error (deadline, close). */
+  #resumeRead(err?: Error): void {
+    const op = this.#reading;
+    if (op === null) return;
+    this.#reading = null;
+    if (err !== undefined) this.#endRead(op, err, 0);
+    else this.#attemptRead(op);
+  }
+
+  #endRead(op: ReadOp, err: Error | null, n: number): void {
+    this.#rLock.release();
+    if (err !== null) op.reject(op.mapper !== undefined ? op.mapper.mapReadError(err) : err);
+    else op.resolve(n === 0 && op.len > 0 && this.zeroReadIsEOF ? null : n);
   }
 
   /**
@@ -112,7 +161,7 @@ export class FD {
    * writes never interleave. On failure it rejects with a {@link WriteFailure}.
    */
   async write(p: Uint8Array, off: number, len: number): Promise<number> {
-    const lock = this.#locks[W]!;
+    const lock = this.#wLock;
     const wait = lock.acquire();
     if (wait !== undefined) await wait;
     let nn = 0;
@@ -155,7 +204,7 @@ export class FD {
     info: Int32Array,
     decode: (n: number) => T,
   ): Promise<T | null> {
-    const lock = this.#locks[R]!;
+    const lock = this.#rLock;
     const wait = lock.acquire();
     if (wait !== undefined) await wait;
     try {
@@ -178,7 +227,7 @@ export class FD {
    * connected); a datagram goes whole or not at all.
    */
   async writeMsg(p: Uint8Array, off: number, len: number, oob: Uint8Array | null, sa: Uint8Array | null): Promise<number> {
-    const lock = this.#locks[W]!;
+    const lock = this.#wLock;
     const wait = lock.acquire();
     if (wait !== undefined) await wait;
     try {
@@ -196,7 +245,7 @@ export class FD {
 
   /** accept returns a new connected fd; ECONNABORTED is retried, as in Go. */
   async accept(): Promise<number> {
-    const lock = this.#locks[R]!;
+    const lock = this.#rLock;
     const wait = lock.acquire();
     if (wait !== undefined) await wait;
     try {
@@ -218,7 +267,7 @@ export class FD {
    * lock while it runs (so a shutdown cannot cut a queued write short).
    */
   async afterWrites<T>(fn: () => T): Promise<T> {
-    const lock = this.#locks[W]!;
+    const lock = this.#wLock;
     const wait = lock.acquire();
     if (wait !== undefined) await wait;
     try {
@@ -247,8 +296,12 @@ export class FD {
 
   /** The deadline of `dir`, made when a first real deadline is set; null while none is needed. */
   #deadline(dir: Dir, at: number): Deadline | null {
-    let d = this.#deadlines[dir];
-    if (d === null && at !== 0) d = this.#deadlines[dir] = new Deadline(() => this.#expire(dir));
+    let d = dir === R ? this.#rDeadline : this.#wDeadline;
+    if (d === null && at !== 0) {
+      d = new Deadline(() => this.#expire(dir));
+      if (dir === R) this.#rDeadline = d;
+      else this.#wDeadline = d;
+    }
     return d;
   }
 
@@ -258,7 +311,7 @@ export class FD {
    * would otherwise keep the handle of its one connect wait for life.
    */
   releasePoll(): void {
-    if (this.#poll === null || this.#waiters[R] !== null || this.#waiters[W] !== null) return;
+    if (this.#poll === null || this.#waiting()) return;
     binding.pollClose(this.#poll);
     this.#poll = null;
     this.#armed = 0;
@@ -281,8 +334,8 @@ export class FD {
   close(): void {
     if (this.#closing) throw ErrClosed;
     this.#closing = true;
-    this.#deadlines[R]?.clear();
-    this.#deadlines[W]?.clear();
+    this.#rDeadline?.clear();
+    this.#wDeadline?.clear();
     if (this.#poll !== null) {
       // pollClose stops the handle first, so no callback can see the fd after it is closed.
       binding.pollClose(this.#poll);
@@ -297,12 +350,13 @@ export class FD {
   /** Checks done before every syscall: closed first, then the deadline (Go's prepareRead). */
   #prepare(dir: Dir): void {
     if (this.#closing) throw ErrClosed;
-    if (this.#deadlines[dir]?.expired === true) throw ErrDeadlineExceeded;
+    if ((dir === R ? this.#rDeadline : this.#wDeadline)?.expired === true) throw ErrDeadlineExceeded;
   }
 
   #wait(dir: Dir): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.#waiters[dir] = { resolve, reject };
+      if (dir === R) this.#rWaiter = { resolve, reject };
+      else this.#wWaiter = { resolve, reject };
       const ev = dir === R ? binding.POLL_READABLE : binding.POLL_WRITABLE;
       if ((this.#armed & ev) === 0) {
         const rc = this.#arm(this.#armed | ev);
@@ -343,20 +397,35 @@ export class FD {
     this.#updateRef();
   }
 
-  /** Resolves the waiter of `dir`, if any; reports whether there was one. */
+  /** Whether any call waits for readiness (which keeps the process alive). */
+  #waiting(): boolean {
+    return this.#reading !== null || this.#rWaiter !== null || this.#wWaiter !== null;
+  }
+
+  /** Wakes what waits on `dir`, if anything; reports whether something did. */
   #wake(dir: Dir): boolean {
-    const w = this.#waiters[dir];
+    if (dir === R && this.#reading !== null) {
+      this.#resumeRead();
+      return true;
+    }
+    const w = dir === R ? this.#rWaiter : this.#wWaiter;
     if (w === null) return false;
-    this.#waiters[dir] = null;
+    if (dir === R) this.#rWaiter = null;
+    else this.#wWaiter = null;
     w.resolve();
     return true;
   }
 
   #fail(dir: Dir, err: Error): void {
-    const w = this.#waiters[dir];
-    if (w === null) return;
-    this.#waiters[dir] = null;
-    w.reject(err);
+    if (dir === R && this.#reading !== null) {
+      this.#resumeRead(err);
+    } else {
+      const w = dir === R ? this.#rWaiter : this.#wWaiter;
+      if (w === null) return;
+      if (dir === R) this.#rWaiter = null;
+      else this.#wWaiter = null;
+      w.reject(err);
+    }
     this.#updateRef();
   }
 
@@ -367,7 +436,7 @@ export class FD {
   /** A pending call keeps the event loop alive; an idle FD does not. */
   #updateRef(): void {
     if (this.#poll === null) return;
-    const want = this.#refable && (this.#waiters[R] !== null || this.#waiters[W] !== null);
+    const want = this.#refable && this.#waiting();
     if (want !== this.#referenced) {
       binding.pollRef(this.#poll, want);
       this.#referenced = want;
