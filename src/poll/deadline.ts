@@ -6,6 +6,10 @@
 /** setTimeout's largest delay; longer ones are chained, since Node would clamp them to 1 ms. */
 const maxTimer = 2 ** 31 - 1;
 
+/**
+ * Deadline is one direction's deadline: `set(at)` moves it (0 clears), `expired` says whether it
+ * has passed, and `onExpire` runs when a future deadline passes.
+ */
 export class Deadline {
   #at = 0;
   #timer: NodeJS.Timeout | null = null;
