@@ -119,7 +119,7 @@ export class Dialer {
   }
 
   /**
-   * dial connects to `address` on `network` ("tcp", "tcp4", "tcp6", "unix"). Host names are
+   * dial connects to `address` on `network` (any of Go's twelve; see {@link dial}). Host names are
    * resolved and their addresses tried in turn, the time left shared among them.
    *
    * @example
@@ -191,9 +191,10 @@ export class Dialer {
 }
 
 /**
- * dial connects to `address` on `network`: "tcp", "tcp4", "tcp6" (address "host:port") or
- * "unix" (a path, or "@name" for a Linux abstract name). Options are the {@link Dialer}'s plus
- * `signal`.
+ * dial connects to `address` on `network`, any of Go's twelve: "tcp", "tcp4", "tcp6", "udp",
+ * "udp4", "udp6" (address "host:port"), "ip:proto", "ip4:proto", "ip6:proto" (raw IP, e.g.
+ * "ip4:icmp", address a host; needs CAP_NET_RAW), "unix", "unixgram", "unixpacket" (a path, or
+ * "@name" for a Linux abstract name). Options are the {@link Dialer}'s plus `signal`.
  *
  * @example
  * const conn = await dial("tcp", "127.0.0.1:8080", { timeout: 2000 });
@@ -236,7 +237,7 @@ export class ListenConfig {
   }
 
   /**
-   * listen announces on the local address: "tcp", "tcp4", "tcp6" or "unix". For tcp, "" or
+   * listen announces on the local address: "tcp", "tcp4", "tcp6", "unix" or "unixpacket". For tcp, "" or
    * ":port" and "0.0.0.0:port" listen on every address, IPv4 and IPv6 alike; port 0 lets the
    * kernel pick (see `addr()`). A host name listens on one of its addresses, IPv4 first.
    */
@@ -301,7 +302,9 @@ export function listenPacket(network: string, address: string, opts: ListenOptio
 }
 
 /**
- * listen announces on a local network address and returns a Listener.
+ * listen announces on a local network address and returns a Listener: "tcp", "tcp4", "tcp6"
+ * ("host:port"; "" or ":port" is every address, dual-stack), "unix" or "unixpacket" (a path,
+ * "@name", or "" to autobind). Datagram networks use {@link listenPacket}.
  *
  * @example
  * await using ln = await listen("tcp", "127.0.0.1:0");
