@@ -279,3 +279,59 @@ export async function tcpSockopts(localPort: number, remotePort: number): Promis
   assert.ok(out !== null, `tcpSockopts: no TCP socket ${localPort}->${remotePort} in this process`);
   return out;
 }
+
+/**
+ * inetSockopts reads int options of this process's IP socket of type `sotype` (SOCK_DGRAM,
+ * SOCK_RAW ...) bound to local port `localPort`, from outside the code under test as
+ * {@link tcpSockopts} does: a python3 child copies the fd with pidfd_getfd(2) and calls
+ * getsockopt(2) on the copy. `opts` maps a result name to its [level, name]. Resolves null where
+ * pidfd_getfd is not available, so callers can skip.
+ *
+ * @example
+ * const o = await inetSockopts(port, C.SOCK_DGRAM!, { rcvbuf: [C.SOL_SOCKET!, C.SO_RCVBUF!] });
+ */
+export async function inetSockopts(
+  localPort: number,
+  sotype: number,
+  opts: Record<string, [level: number, name: number]>,
+): Promise<Record<string, number> | null> {
+  const script = [
+    "import ctypes, json, os, socket, sys",
+    "pid, lport, sotype, opts = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])",
+    "libc = ctypes.CDLL(None, use_errno=True)",
+    "try:",
+    "    pidfd = os.pidfd_open(pid)",
+    "except (AttributeError, OSError) as e:",
+    "    print(json.dumps({'unsupported': str(e)})); sys.exit(0)",
+    "found = None",
+    "for name in os.listdir('/proc/%d/fd' % pid):",
+    "    try:",
+    "        if not os.readlink('/proc/%d/fd/%s' % (pid, name)).startswith('socket:'): continue",
+    "    except OSError: continue",
+    "    fd = libc.syscall(438, pidfd, int(name), 0)  # pidfd_getfd",
+    "    if fd < 0:",
+    "        print(json.dumps({'unsupported': os.strerror(ctypes.get_errno())})); sys.exit(0)",
+    "    s = socket.socket(fileno=fd)",
+    "    try:",
+    "        if s.family in (socket.AF_INET, socket.AF_INET6) and s.type == sotype \\",
+    "                and s.getsockname()[1] == lport:",
+    "            found = {k: s.getsockopt(lv, nm) for k, (lv, nm) in opts.items()}",
+    "    except OSError: pass",
+    "    finally:",
+    "        s.detach(); os.close(fd)",
+    "    if found: break",
+    "print(json.dumps(found), flush=True)",
+  ].join("\n");
+  const peer = new PythonPeer(script, [String(process.pid), String(localPort), String(sotype), JSON.stringify(opts)]);
+  const closed = new Promise<void>((r) => peer.proc.on("close", () => r()));
+  try {
+    await within(peer.done(), 10_000, "python3 getsockopt probe");
+  } finally {
+    if (peer.proc.exitCode === null) peer.proc.kill();
+    await closed;
+  }
+  const out = JSON.parse(peer.lines[0] ?? "null") as Record<string, number> | { unsupported: string } | null;
+  if (out !== null && "unsupported" in out) return null;
+  assert.ok(out !== null, `inetSockopts: no socket of type ${sotype} on local port ${localPort} in this process`);
+  return out as Record<string, number>;
+}

@@ -3,8 +3,8 @@
  */
 
 /** The synopsis, printed after a usage error. */
-export const synopsis = `usage: sockit dial [-v] [-t DURATION] NETWORK ADDRESS
-       sockit listen [-v] NETWORK ADDRESS
+export const synopsis = `usage: sockit dial [-v] [-t DURATION] [-q DURATION] NETWORK ADDRESS
+       sockit listen [-v] [-q DURATION] NETWORK ADDRESS
        sockit tour
        sockit help`;
 
@@ -12,20 +12,34 @@ export const synopsis = `usage: sockit dial [-v] [-t DURATION] NETWORK ADDRESS
 export const usage = `${synopsis}
 
 dial    connect to ADDRESS and copy stdin to the conn and the conn to stdout
-listen  accept one conn on ADDRESS, then copy as dial does
+listen  accept one conn on ADDRESS, then copy as dial does; on a datagram network,
+        print every datagram that arrives and send stdin to the latest sender
 tour    round-trip a message over every network this machine supports
 help    print this text
 
-  -v             report the addresses on stderr
+  -v             report the addresses on stderr (listen: also each datagram's sender)
   -t DURATION    give up dialing after DURATION (Go syntax: 500ms, 2s, 1m)
+  -q DURATION    quit DURATION after stdin's end (0: at once); without it a stream
+                 command ends at the peer's end of stream, a datagram one on SIGINT
 
-networks: tcp, tcp4, tcp6, unix (a path, or @name for a Linux abstract name)`;
+networks: tcp, tcp4, tcp6, unix, unixpacket (streams and records: one conn)
+          udp, udp4, udp6, unixgram, ip:PROTO, ip4:PROTO, ip6:PROTO (datagrams)
+          a unix ADDRESS is a path, or @name for a Linux abstract name`;
+
+/** The options and operands of `dial` and `listen`. */
+export interface ConnCommand {
+  cmd: "dial" | "listen";
+  network: string;
+  address: string;
+  verbose: boolean;
+  /** Dial timeout in milliseconds; 0 for none. */
+  timeout: number;
+  /** `-q`: milliseconds to go on after stdin's end; null to wait for the peer or a signal. */
+  quitAfter: number | null;
+}
 
 /** A parsed command line. */
-export type Command =
-  | { cmd: "help" }
-  | { cmd: "tour" }
-  | { cmd: "dial" | "listen"; network: string; address: string; verbose: boolean; timeout: number };
+export type Command = { cmd: "help" } | { cmd: "tour" } | ConnCommand;
 
 /** UsageError is a command line the parser rejects; the command exits 2 and prints the synopsis. */
 export class UsageError extends Error {
@@ -34,11 +48,11 @@ export class UsageError extends Error {
 
 /**
  * parseArgs turns the arguments after the program name into a {@link Command}; no arguments
- * means help. Options may come anywhere before `--`; `-t` takes a Go duration.
+ * means help. Options may come anywhere before `--`; `-t` and `-q` take a Go duration.
  *
  * @example
  * parseArgs(["dial", "-v", "tcp", "127.0.0.1:80"]);
- * // { cmd: "dial", network: "tcp", address: "127.0.0.1:80", verbose: true, timeout: 0 }
+ * // { cmd: "dial", network: "tcp", address: "127.0.0.1:80", verbose: true, timeout: 0, quitAfter: null }
  */
 export function parseArgs(argv: readonly string[]): Command {
   const [cmd, ...rest] = argv;
@@ -58,29 +72,38 @@ export function parseArgs(argv: readonly string[]): Command {
   throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
 }
 
-function parseConnCommand(cmd: "dial" | "listen", args: readonly string[]): Command {
+/** The options that take a duration: short form, long form, and the commands that have it. */
+const durationOptions = [
+  { short: "-t", long: "--timeout", field: "timeout", cmds: ["dial"], zero: false },
+  { short: "-q", long: "--quit-after", field: "quitAfter", cmds: ["dial", "listen"], zero: true },
+] as const;
+
+function parseConnCommand(cmd: "dial" | "listen", args: readonly string[]): ConnCommand {
   const positional: string[] = [];
-  let verbose = false;
-  let timeout = 0;
+  const c: ConnCommand = { cmd, network: "", address: "", verbose: false, timeout: 0, quitAfter: null };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") {
       positional.push(...args.slice(i + 1));
       break;
     }
-    if (a === "-v" || a === "--verbose") verbose = true;
-    else if (cmd === "dial" && (a === "-t" || a === "--timeout")) {
-      const v = args[++i];
+    const opt = durationOptions.find((o) => (o.cmds as readonly string[]).includes(cmd) && matches(a, o));
+    if (a === "-v" || a === "--verbose") c.verbose = true;
+    else if (opt !== undefined) {
+      const v = a.startsWith(`${opt.long}=`) ? a.slice(opt.long.length + 1) : args[++i];
       if (v === undefined) throw new UsageError(`option ${a} needs a duration`);
-      timeout = parseDuration(v);
-    } else if (cmd === "dial" && a.startsWith("--timeout=")) timeout = parseDuration(a.slice("--timeout=".length));
-    else if (a.length > 1 && a.startsWith("-")) throw new UsageError(`unknown option ${a} for ${cmd}`);
+      c[opt.field] = parseDuration(v, opt.zero);
+    } else if (a.length > 1 && a.startsWith("-")) throw new UsageError(`unknown option ${a} for ${cmd}`);
     else positional.push(a);
   }
   if (positional.length !== 2) {
     throw new UsageError(`${cmd} needs NETWORK and ADDRESS, got ${positional.length} argument(s)`);
   }
-  return { cmd, network: positional[0]!, address: positional[1]!, verbose, timeout };
+  return { ...c, network: positional[0]!, address: positional[1]! };
+}
+
+function matches(a: string, o: { short: string; long: string }): boolean {
+  return a === o.short || a === o.long || a.startsWith(`${o.long}=`);
 }
 
 /** Milliseconds per unit of Go's time.ParseDuration. */
@@ -88,25 +111,26 @@ const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1,
 
 /**
  * parseDuration reads a positive Go duration ("1.5s", "1m30s", "250ms") as milliseconds; a
- * bare number counts seconds, as nc's `-w` does.
+ * bare number counts seconds, as nc's `-w` does. With `zero`, a zero duration ("0", "0s")
+ * is allowed too.
  *
  * @example
  * parseDuration("1m30s"); // 90000
  */
-export function parseDuration(s: string): number {
-  if (/^\d+(\.\d+)?$/.test(s)) return positive(Number(s) * 1000, s);
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+export function parseDuration(s: string, zero = false): number {
   let ms = 0;
-  let end = 0;
-  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
-    ms += Number(m[1]) * unitMs[m[2]!]!;
-    end = re.lastIndex;
+  if (/^\d+(\.\d+)?$/.test(s)) ms = Number(s) * 1000;
+  else {
+    const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+    let end = 0;
+    for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+      ms += Number(m[1]) * unitMs[m[2]!]!;
+      end = re.lastIndex;
+    }
+    if (end !== s.length || s === "") throw new UsageError(`invalid duration ${JSON.stringify(s)}`);
   }
-  if (end !== s.length || s === "") throw new UsageError(`invalid duration ${JSON.stringify(s)}`);
-  return positive(ms, s);
-}
-
-function positive(ms: number, s: string): number {
-  if (!(ms > 0)) throw new UsageError(`duration ${JSON.stringify(s)} must be positive`);
+  if (!(ms > 0) && !(zero && ms === 0)) {
+    throw new UsageError(`duration ${JSON.stringify(s)} must be ${zero ? "zero or positive" : "positive"}`);
+  }
   return ms;
 }

@@ -3,7 +3,7 @@
  * command, and turn failures into one line on stderr and an exit status.
  */
 import { debuglog } from "node:util";
-import { parseArgs, synopsis, usage, type Command } from "./args.js";
+import { parseArgs, synopsis, usage, type Command, type ConnCommand } from "./args.js";
 import { ncDial, ncListen, type NcOptions } from "./nc.js";
 import { tour } from "./tour.js";
 import { oneLine } from "./table.js";
@@ -43,20 +43,20 @@ async function run(cmd: Command): Promise<number> {
     case "tour":
       return await tour(printOut);
     case "dial":
-      await ncDial(cmd.network, cmd.address, ncOptions(cmd.verbose, cmd.timeout));
-      return 0;
+      return await ncDial(cmd.network, cmd.address, ncOptions(cmd));
     case "listen":
-      return await ncListen(cmd.network, cmd.address, ncOptions(cmd.verbose, 0));
+      return await ncListen(cmd.network, cmd.address, ncOptions(cmd));
   }
 }
 
-function ncOptions(verbose: boolean, timeout: number): NcOptions {
+function ncOptions(cmd: ConnCommand): NcOptions {
   return {
     stdin: process.stdin,
     stdout: process.stdout,
     log: (line) => printErr(`sockit: ${line}`),
-    verbose,
-    timeout,
+    verbose: cmd.verbose,
+    timeout: cmd.timeout,
+    quitAfter: cmd.quitAfter,
   };
 }
 

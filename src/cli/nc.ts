@@ -1,13 +1,19 @@
 /**
- * `sockit dial` and `sockit listen`: nc over sockit. Stdin goes to the conn and the conn to
- * stdout; at stdin's end the conn is half-closed (closeWrite), and the command is done once the
- * conn reaches end of stream and stdout has taken every byte.
+ * `sockit dial` and `sockit listen`: nc over sockit. On the conn networks (tcp*, unix,
+ * unixpacket) stdin goes to the conn and the conn to stdout; at stdin's end the conn is
+ * half-closed (closeWrite), and the command is done once the conn reaches end of stream and
+ * stdout has taken every byte. The datagram networks are in ncpacket.ts.
  */
-import { constants as osConstants } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { debuglog } from "node:util";
-import { dial, listen, OpError, type Conn, type Listener } from "../index.js";
+import { dial, listen, OpError, type Conn } from "../index.js";
 import { showAddr } from "./table.js";
+import { isMessageKind, maxMessage, netKind } from "./networks.js";
+import { SignalTrap } from "./signals.js";
+import { StdioError, ignoreStdoutErrors, stdinPieces, writeOut } from "./stdio.js";
+import { packetDial, packetListen } from "./ncpacket.js";
+
+export { StdioError } from "./stdio.js";
 
 const debug = debuglog("sockit");
 
@@ -21,46 +27,38 @@ export interface NcOptions {
   verbose: boolean;
   /** Dial timeout in milliseconds; 0 for none. */
   timeout: number;
-}
-
-/** StdioError is a failed read of stdin or write to stdout, in Go's `*os.PathError` words. */
-export class StdioError extends Error {
-  override readonly name = "StdioError";
-  constructor(op: "read" | "write", path: string, cause: unknown) {
-    super(`${op} ${path}: ${describeNodeError(cause)}`, { cause });
-  }
-}
-
-/** Go's texts for the errors stdio is likely to meet; else Node's own message. */
-function describeNodeError(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  if (code === "EPIPE") return "broken pipe";
-  if (code === "ECONNRESET") return "connection reset by peer";
-  if (code === "EIO") return "input/output error";
-  return err instanceof Error ? err.message : String(err);
+  /** `-q`: end this many milliseconds after stdin's end; null for never. */
+  quitAfter: number | null;
 }
 
 /**
- * ncDial connects to `address` on `network` and copies until the conn's end of stream. It
- * throws sockit's error (for example "dial tcp 127.0.0.1:1: connect: connection refused").
+ * ncDial connects to `address` on `network` and copies until the conn's end of stream (a
+ * datagram network: until a signal or `-q`); it resolves with the exit status. It throws
+ * sockit's error (for example "dial tcp 127.0.0.1:1: connect: connection refused").
  *
  * @example
- * await ncDial("tcp", "127.0.0.1:8080", { stdin: process.stdin, stdout: process.stdout, ... });
+ * process.exitCode = await ncDial("tcp", "127.0.0.1:8080", { stdin: process.stdin, ... });
  */
-export async function ncDial(network: string, address: string, o: NcOptions): Promise<void> {
+export async function ncDial(network: string, address: string, o: NcOptions): Promise<number> {
+  const kind = netKind(network);
+  if (kind === "datagram" || kind === "raw") return await packetDial(network, address, o);
   const conn = await dial(network, address, o.timeout > 0 ? { timeout: o.timeout } : {});
   await using _ = conn;
   if (o.verbose) o.log(`connected to ${showAddr(conn.remoteAddr())} from ${showAddr(conn.localAddr())}`);
-  await copyBothWays(conn, o);
+  await copyBothWays(conn, isMessageKind(kind) ? maxMessage : Infinity, o);
+  return 0;
 }
 
 /**
- * ncListen listens on `address`, accepts one conn, stops listening (a unix socket file is
- * removed then) and copies until the conn's end of stream. SIGINT or SIGTERM while waiting
- * closes the listener, so no socket file is left behind, and resolves with the status the
- * signal would have given (128 + its number); otherwise it resolves with 0.
+ * ncListen listens on `address`. On a conn network it accepts one conn, stops listening (a
+ * unix socket file is removed then) and copies until the conn's end of stream; SIGINT or
+ * SIGTERM while waiting closes the listener, so no socket file is left behind, and resolves
+ * with the status the signal would have given (128 + its number). A datagram network is
+ * served by {@link packetListen}. Otherwise it resolves with 0.
  */
 export async function ncListen(network: string, address: string, o: NcOptions): Promise<number> {
+  const kind = netKind(network);
+  if (kind === "datagram" || kind === "raw") return await packetListen(network, address, o);
   const ln = await listen(network, address);
   const trap = new SignalTrap(ln);
   let conn: Conn;
@@ -76,44 +74,24 @@ export async function ncListen(network: string, address: string, o: NcOptions): 
   }
   await using _ = conn;
   if (o.verbose) o.log(`connection from ${showAddr(conn.remoteAddr())} to ${showAddr(conn.localAddr())}`);
-  await copyBothWays(conn, o);
+  await copyBothWays(conn, isMessageKind(kind) ? maxMessage : Infinity, o);
   return 0;
 }
 
 /**
- * SignalTrap closes a listener on SIGINT or SIGTERM, which makes its pending accept reject,
- * and remembers the exit status the signal would have given.
- */
-class SignalTrap {
-  /** 128 + the signal's number once one was caught, else 0. */
-  status = 0;
-  readonly #handler = (sig: NodeJS.Signals): void => {
-    debug("caught %s while listening; closing the listener", sig);
-    this.status = 128 + (osConstants.signals[sig] ?? 0);
-    void this.ln[Symbol.asyncDispose]();
-  };
-
-  constructor(private readonly ln: Listener) {
-    process.on("SIGINT", this.#handler);
-    process.on("SIGTERM", this.#handler);
-  }
-
-  remove(): void {
-    process.off("SIGINT", this.#handler);
-    process.off("SIGTERM", this.#handler);
-  }
-}
-
-/**
  * copyBothWays runs stdin → conn and conn → stdout together and resolves when the conn has
- * reached end of stream and stdout has flushed; a failure either way rejects at once. Stdin
- * may still be open then: as with nc, the peer's end of stream ends the copy.
+ * reached end of stream and stdout has flushed, or `-q` after stdin's end; a failure either
+ * way rejects at once. Stdin may still be open then: as with nc, the peer's end of stream ends
+ * the copy. Each write to the conn is at most `maxWrite` bytes (one record on unixpacket).
  */
-function copyBothWays(conn: Conn, o: NcOptions): Promise<void> {
+function copyBothWays(conn: Conn, maxWrite: number, o: NcOptions): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
   return new Promise<void>((resolve, reject) => {
-    copyIn(conn, o.stdin).catch(reject);
+    copyIn(conn, o.stdin, maxWrite).then(() => {
+      if (o.quitAfter !== null) timer = setTimeout(resolve, o.quitAfter);
+    }, reject);
     copyOut(conn, o.stdout).then(resolve, reject);
-  });
+  }).finally(() => clearTimeout(timer));
 }
 
 /** The interface of conns that can half-close (TCPConn, UnixConn). */
@@ -126,14 +104,12 @@ function canHalfClose(c: Conn): c is Conn & HalfCloser {
 }
 
 /** copyIn writes stdin to the conn, then half-closes the conn at stdin's end. */
-async function copyIn(conn: Conn, stdin: Readable): Promise<void> {
+async function copyIn(conn: Conn, stdin: Readable, maxWrite: number): Promise<void> {
   let total = 0;
   try {
-    for await (const chunk of stdin as AsyncIterable<Uint8Array>) {
-      total += await conn.write(chunk);
-    }
+    for await (const piece of stdinPieces(stdin, maxWrite)) total += await conn.write(piece);
   } catch (err) {
-    throw err instanceof OpError ? err : new StdioError("read", "/dev/stdin", err);
+    throw err instanceof OpError || err instanceof StdioError ? err : new StdioError("read", "/dev/stdin", err);
   }
   debug("stdin: end of file after %d bytes; half-closing", total);
   if (canHalfClose(conn)) await conn.closeWrite();
@@ -141,9 +117,7 @@ async function copyIn(conn: Conn, stdin: Readable): Promise<void> {
 
 /** copyOut copies the conn to stdout until end of stream, waiting for each write to land. */
 async function copyOut(conn: Conn, stdout: Writable): Promise<void> {
-  // Stdout errors also arrive on each write's callback; this listener only keeps Node from
-  // treating the 'error' event as uncaught.
-  stdout.on("error", (err) => debug("stdout: %s", err.message));
+  ignoreStdoutErrors(stdout, debug);
   const buf = new Uint8Array(64 * 1024);
   let total = 0;
   for (;;) {
@@ -154,10 +128,4 @@ async function copyOut(conn: Conn, stdout: Writable): Promise<void> {
     total += n;
   }
   debug("conn: end of stream after %d bytes", total);
-}
-
-function writeOut(out: Writable, p: Uint8Array): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    out.write(p, (err) => (err ? reject(new StdioError("write", "/dev/stdout", err)) : resolve()));
-  });
 }

@@ -1,7 +1,7 @@
 /**
- * `sockit tour`: a listener on every network this machine supports, one dial to each, one
- * message echoed back, and a table of what happened. Each network is one entry of
- * {@link stops}; a new kind of network (datagrams, say) adds one entry to {@link trips}.
+ * `sockit tour`: every network Go names, once each: a listener (or the kernel, for raw IP),
+ * one dial to it, one message echoed back, and a table of what happened. Each network is one
+ * entry of {@link stops}; a new kind of round trip adds one entry to {@link trips}.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -10,7 +10,10 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { debuglog } from "node:util";
 import { formatTable, oneLine, showAddr } from "./table.js";
-import { streamTrip, type Trip, type TripScope } from "./trip.js";
+import { SkipStop, recordTrip, streamTrip, type Trip, type TripScope } from "./trip.js";
+import { datagramTrip } from "./packettrip.js";
+import { noRawReason, pingTrip } from "./pingtrip.js";
+import type { NetKind } from "./networks.js";
 
 const debug = debuglog("sockit");
 
@@ -27,34 +30,45 @@ export interface TourEnv {
 /** One network the tour visits. */
 export interface Stop {
   network: string;
-  /** How a message goes round: the key of {@link trips}. */
-  kind: keyof typeof trips;
-  /** The address to listen on. */
+  /** The socket kind, which says how a message goes round (see {@link trips}). */
+  kind: NetKind;
+  /** The address to listen on (raw IP: to dial, and to listen on for the request). */
   address(env: TourEnv): string;
   /** Why the stop cannot work on this machine, or null when it should. */
   skip?(env: TourEnv): string | null;
 }
 
 /** How each kind of network round-trips a message. */
-export const trips = { stream: streamTrip } satisfies Record<string, Trip>;
+export const trips = {
+  stream: streamTrip,
+  seqpacket: recordTrip,
+  datagram: datagramTrip,
+  raw: pingTrip,
+} satisfies Record<NetKind, Trip>;
+
+const noIPv6 = (env: TourEnv): string | null => (env.ipv6 ? null : "no IPv6 loopback on this machine");
+const linuxOnly = (): string | null => (process.platform === "linux" ? null : "abstract names are Linux only");
+// Go has no unixpacket on darwin either (SOCK_SEQPACKET is not there for AF_UNIX).
+const noDarwin = (): string | null => (process.platform === "darwin" ? "no unixpacket on macOS" : null);
+const abstract = (env: TourEnv): string => `@sockit-tour-${env.id}`;
 
 /** The tour's stops, in the order shown. Adding a network is adding an entry here. */
 export const stops: readonly Stop[] = [
   { network: "tcp", kind: "stream", address: () => "127.0.0.1:0" },
   { network: "tcp4", kind: "stream", address: () => "127.0.0.1:0" },
-  {
-    network: "tcp6",
-    kind: "stream",
-    address: () => "[::1]:0",
-    skip: (env) => (env.ipv6 ? null : "no IPv6 loopback on this machine"),
-  },
+  { network: "tcp6", kind: "stream", address: () => "[::1]:0", skip: noIPv6 },
+  { network: "udp", kind: "datagram", address: () => "127.0.0.1:0" },
+  { network: "udp4", kind: "datagram", address: () => "127.0.0.1:0" },
+  { network: "udp6", kind: "datagram", address: () => "[::1]:0", skip: noIPv6 },
   { network: "unix", kind: "stream", address: (env) => join(env.dir, "tour.sock") },
-  {
-    network: "unix",
-    kind: "stream",
-    address: (env) => `@sockit-tour-${env.id}`,
-    skip: () => (process.platform === "linux" ? null : "abstract names are Linux only"),
-  },
+  { network: "unix", kind: "stream", address: (env) => `${abstract(env)}-stream`, skip: linuxOnly },
+  { network: "unixgram", kind: "datagram", address: (env) => join(env.dir, "tour-gram.sock") },
+  { network: "unixgram", kind: "datagram", address: (env) => `${abstract(env)}-gram`, skip: linuxOnly },
+  { network: "unixpacket", kind: "seqpacket", address: (env) => join(env.dir, "tour-packet.sock"), skip: noDarwin },
+  { network: "unixpacket", kind: "seqpacket", address: (env) => `${abstract(env)}-packet`, skip: linuxOnly },
+  { network: "ip:icmp", kind: "raw", address: () => "127.0.0.1" },
+  { network: "ip4:icmp", kind: "raw", address: () => "127.0.0.1" },
+  { network: "ip6:ipv6-icmp", kind: "raw", address: () => "::1", skip: noIPv6 },
 ];
 
 /** Longest a stop may take before the tour closes its sockets and calls it failed. */
@@ -63,6 +77,7 @@ const stopTimeout = 5000;
 /** The outcome of one stop, as shown in the table. */
 interface Row {
   network: string;
+  kind: NetKind;
   local: string;
   remote: string;
   result: "ok" | "FAIL" | "skipped";
@@ -73,7 +88,8 @@ interface Row {
 
 /**
  * tour visits every stop, prints the table and a summary with `print`, and resolves with the
- * exit status: 0 when every stop that should work did, else 1. It removes what it created.
+ * exit status: 0 when every stop that should work did (a stop skipped for want of privilege
+ * or of IPv6 does not count against it), else 1. It removes what it created.
  *
  * @example
  * process.exitCode = await tour((line) => console.log(line));
@@ -96,7 +112,7 @@ export async function tour(print: (line: string) => void): Promise<number> {
 
 /** visit runs one stop within {@link stopTimeout}, turning any failure into a FAIL row. */
 async function visit(stop: Stop, env: TourEnv): Promise<Row> {
-  const row: Row = { network: stop.network, local: "", remote: "", result: "skipped", rtt: "", note: "" };
+  const row: Row = { network: stop.network, kind: stop.kind, local: "", remote: "", result: "skipped", rtt: "", note: "" };
   const why = stop.skip?.(env) ?? null;
   if (why !== null) return { ...row, note: why };
   const address = stop.address(env);
@@ -107,6 +123,7 @@ async function visit(stop: Stop, env: TourEnv): Promise<Row> {
     return { ...row, local: showAddr(t.local), remote: showAddr(t.remote), result: "ok", rtt: t.rttMs.toFixed(3) };
   } catch (err) {
     debug("tour %s %s: %o", stop.network, address, err);
+    if (err instanceof SkipStop) return { ...row, remote: address, note: err.message };
     const msg = scope.timedOut ? `timed out after ${stopTimeout} ms` : oneLine(err);
     return { ...row, remote: address, result: "FAIL", note: msg };
   } finally {
@@ -138,25 +155,34 @@ class Scope implements TripScope {
   }
 }
 
-/** report prints the table, then the notes of failed and skipped stops, then a summary. */
+/** report prints the table, the notes of failed and skipped stops, raw IP's privilege, a summary. */
 function report(rows: readonly Row[], print: (line: string) => void): void {
-  print("sockit tour: a listener on each network, one dial to it, one message echoed back");
+  print("sockit tour: each network once: listen, dial, one message echoed back (raw IP: by the kernel)");
   print("");
   const columns = [
     { header: "network" },
+    { header: "kind" },
     { header: "local address" },
     { header: "remote address" },
     { header: "result" },
     { header: "rtt ms", align: "right" as const },
   ];
-  const cells = rows.map((r) => [r.network, r.local, r.remote, r.result, r.rtt]);
+  const cells = rows.map((r) => [r.network, r.kind, r.local, r.remote, r.result, r.rtt]);
   for (const line of formatTable(columns, cells)) print(line);
-  const notes = rows.filter((r) => r.note !== "");
-  if (notes.length > 0) print("");
-  for (const r of notes) print(`${r.network} ${r.result}: ${r.note}`);
-  const count = (res: Row["result"]): number => rows.filter((r) => r.result === res).length;
   print("");
-  print(`${rows.length} stops: ${count("ok")} ok, ${count("FAIL")} failed, ${count("skipped")} skipped`);
+  for (const r of rows.filter((r) => r.note !== "")) print(`${r.network} ${r.result}: ${r.note}`);
+  print(rawPrivilege(rows));
+  const count = (res: Row["result"]): number => rows.filter((r) => r.result === res).length;
+  const networks = new Set(rows.map((r) => r.network.split(":")[0])).size;
+  print(`${rows.length} stops on ${networks} networks: ${count("ok")} ok, ${count("FAIL")} failed, ${count("skipped")} skipped`);
+}
+
+/** rawPrivilege says whether this process may open raw IP sockets, as the raw stops found. */
+function rawPrivilege(rows: readonly Row[]): string {
+  const raw = rows.filter((r) => r.kind === "raw");
+  if (raw.some((r) => r.note === noRawReason)) return "raw IP: CAP_NET_RAW is missing, so ip, ip4 and ip6 were skipped";
+  if (raw.some((r) => r.result === "ok")) return "raw IP: CAP_NET_RAW is available";
+  return "raw IP: CAP_NET_RAW unknown (no raw stop got as far as opening a socket)";
 }
 
 /** canListenIPv6 asks Node core, not sockit, whether [::1] works here (Go's supportsIPv6 probe). */

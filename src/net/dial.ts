@@ -14,7 +14,7 @@ import { dialUnix, listenUnix } from "./unixsock_posix.js";
 import { dialUDP, listenUDP } from "./udpsock_posix.js";
 import { dialIP, listenIP } from "./iprawsock_posix.js";
 import { listenUnixgram } from "./unixgram_posix.js";
-import type { PacketConn } from "./packetconn.js";
+import type { Datagram, PacketConn } from "./packetconn.js";
 import type { UDPConn } from "./udpsock.js";
 import type { IPConn } from "./iprawsock.js";
 
@@ -201,7 +201,8 @@ export class Dialer {
  * await conn.write(new TextEncoder().encode("hello"));
  */
 export function dial(network: "tcp" | "tcp4" | "tcp6", address: string, opts?: DialOptions): Promise<TCPConn>;
-export function dial(network: "unix" | "unixgram" | "unixpacket", address: string, opts?: DialOptions): Promise<UnixConn>;
+export function dial(network: "unix" | "unixpacket", address: string, opts?: DialOptions): Promise<UnixConn>;
+export function dial(network: "unixgram", address: string, opts?: DialOptions): Promise<UnixConn<Datagram<UnixAddr>>>;
 export function dial(network: "udp" | "udp4" | "udp6", address: string, opts?: DialOptions): Promise<UDPConn>;
 export function dial(network: `ip${"" | "4" | "6"}:${string}`, address: string, opts?: DialOptions): Promise<IPConn>;
 export function dial(network: string, address: string, opts?: DialOptions): Promise<Conn>;
@@ -295,7 +296,8 @@ async function listenPacketWith(network: string, address: string, signal: AbortS
  * for await (const { data, addr } of pc) await pc.writeTo(data, addr);
  */
 export function listenPacket(network: "udp" | "udp4" | "udp6", address: string, opts?: ListenOptions): Promise<UDPConn>;
-export function listenPacket(network: "unixgram", address: string, opts?: ListenOptions): Promise<UnixConn>;
+export function listenPacket(network: "unixgram", address: string, opts?: ListenOptions): Promise<UnixConn<Datagram<UnixAddr>>>;
+export function listenPacket(network: `ip${"" | "4" | "6"}:${string}`, address: string, opts?: ListenOptions): Promise<IPConn>;
 export function listenPacket(network: string, address: string, opts?: ListenOptions): Promise<PacketConn>;
 export function listenPacket(network: string, address: string, opts: ListenOptions = {}): Promise<PacketConn> {
   return listenPacketWith(network, address, opts.signal);

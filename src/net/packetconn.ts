@@ -30,7 +30,7 @@ export interface Datagram<A extends Addr = Addr> {
 }
 
 /** PacketConn is a generic packet-oriented network connection, Go's `net.PacketConn`. */
-export interface PacketConn extends AsyncDisposable {
+export interface PacketConn extends AsyncDisposable, AsyncIterable<Datagram> {
   readFrom(p: Uint8Array): Promise<ReadFromResult>;
   writeTo(p: Uint8Array, addr: Addr | null): Promise<number>;
   close(): Promise<void>;
@@ -44,7 +44,7 @@ export interface PacketConn extends AsyncDisposable {
 const datagramSize = 65536;
 
 /** A message-capable socket conn. Use UDPConn, IPConn or UnixConn. */
-export abstract class PacketSocketConn<A extends Addr> extends SocketConn implements PacketConn, Conn {
+export abstract class PacketSocketConn<A extends Addr> extends SocketConn implements Conn {
   /**
    * @internal Checks `addr` for writeTo and encodes it; throws Go's error for a wrong one.
    * Returns null for "no address" where the type allows it.

@@ -9,7 +9,7 @@ import { ErrWriteToConnected, type Addr } from "./errors.js";
 import type { NetFD } from "./fd_posix.js";
 import { UnixAddr } from "./addr.js";
 import { unixSockaddr } from "./sockaddr_posix.js";
-import { PacketSocketConn, type ReadFromResult } from "./packetconn.js";
+import { PacketSocketConn, type Datagram, type ReadFromResult } from "./packetconn.js";
 import { SocketListener } from "./listener.js";
 
 /** The network name of a unix socket type (Go's sotypeToNet). */
@@ -21,12 +21,16 @@ function sotypeToNet(sotype: number): string {
 
 /**
  * UnixConn is a connection on a unix domain socket, Go's `net.UnixConn`: a byte stream on
- * "unix", one message per read and write on "unixgram" and "unixpacket".
+ * "unix", one message per read and write on "unixgram" and "unixpacket". `T` is what async
+ * iteration yields: chunks (`Uint8Array`) on "unix" and "unixpacket" (one record each), and
+ * `{ data, addr }` datagrams on "unixgram", as every packet conn does; `dial` and
+ * `listenPacket` return the right one for the network.
  */
-export class UnixConn extends PacketSocketConn<UnixAddr> {
-  /** Iterates what arrives: chunks of the stream, or one message per item. */
-  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
-    return this.chunks();
+export class UnixConn<T extends Uint8Array | Datagram<UnixAddr> = Uint8Array> extends PacketSocketConn<UnixAddr> {
+  /** Iterates what arrives: datagrams on "unixgram", chunks (or records) otherwise. */
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    const it = this.fd.sotype === C.SOCK_DGRAM ? this.packets() : this.chunks();
+    return it as AsyncGenerator<T, void, undefined>;
   }
 
   /** closeRead shuts down the reading side: later reads see end of stream. */
