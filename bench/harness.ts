@@ -33,13 +33,16 @@ export interface BenchOptions {
   twoCpus: boolean;
 }
 
-/** One JSON line of output. `ratio` is sockit / node; `better` says which way is good. */
+/**
+ * One JSON line of output. `ratio` is sockit / node; `better` says which way is good. `node`
+ * and `ratio` are null where Node core has no such socket (unixgram, unixpacket).
+ */
 export interface Result {
   workload: string;
   unit: string;
   sockit: number;
-  node: number;
-  ratio: number;
+  node: number | null;
+  ratio: number | null;
   better: "higher" | "lower";
   trials: number;
   sockit_trials: number[];
@@ -76,7 +79,8 @@ export function round(x: number, digits = 0): number {
 
 /**
  * makeResult builds a JSON line from the trials of both implementations; the figures are the
- * medians, rounded to `digits` decimals.
+ * medians, rounded to `digits` decimals. With no Node trials (a sockit-only workload) `node`
+ * and `ratio` are null.
  */
 export function makeResult(
   workload: string,
@@ -87,13 +91,13 @@ export function makeResult(
   extra: Record<string, unknown> = {},
 ): Result {
   const s = median(t.sockit);
-  const n = median(t.node);
+  const n = t.node.length === 0 ? null : median(t.node);
   return {
     workload,
     unit,
     sockit: round(s, digits),
-    node: round(n, digits),
-    ratio: round(s / n, 3),
+    node: n === null ? null : round(n, digits),
+    ratio: n === null ? null : round(s / n, 3),
     better,
     trials: t.sockit.length,
     sockit_trials: t.sockit.map((x) => round(x, digits)),
@@ -103,13 +107,17 @@ export function makeResult(
 }
 
 /**
- * alternate runs `trial` `n` times for each implementation, swapping which goes first on each
- * round so that drift in the machine's speed falls on both alike.
+ * alternate runs `trial` `n` times for each implementation of `which` (default both), swapping
+ * which goes first on each round so that drift in the machine's speed falls on both alike.
  */
-export async function alternate<T>(n: number, trial: (impl: Impl) => Promise<T>): Promise<Record<Impl, T[]>> {
+export async function alternate<T>(
+  n: number,
+  trial: (impl: Impl) => Promise<T>,
+  which: readonly Impl[] = impls,
+): Promise<Record<Impl, T[]>> {
   const out: Record<Impl, T[]> = { sockit: [], node: [] };
   for (let i = 0; i < n; i++) {
-    const order = i % 2 === 0 ? impls : ([...impls].reverse() as Impl[]);
+    const order = i % 2 === 0 ? which : [...which].reverse();
     for (const impl of order) out[impl].push(await trial(impl));
   }
   return out;

@@ -1,11 +1,12 @@
 /**
- * The bench runner, `npm run bench`: runs each workload for sockit and for Node core `net`
- * and prints one JSON line per result (docs/bench.md explains them).
+ * The bench runner, `npm run bench`: runs each workload for sockit and for Node core (`net`,
+ * `dgram`) and prints one JSON line per result (docs/bench.md explains them).
  *
  *   node dist/bench/run.js [--quick] [--only NAME]... [--conns N] [--trials N]
  *
- * `--only` keeps the results whose name starts with NAME ("pingpong", "bulk-unix"). The same
- * program is each workload's child process: `run.js --child ROLE ARGS` runs one role.
+ * `--only` keeps the results whose name starts with NAME ("pingpong", "bulk-unix") or has a
+ * "-"-separated part that does ("udp" keeps "pingpong-udp"). The same program is each
+ * workload's child process: `run.js --child ROLE ARGS` runs one role.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir, availableParallelism } from "node:os";
@@ -15,8 +16,10 @@ import * as pingpong from "./pingpong.js";
 import * as bulk from "./bulk.js";
 import * as connect from "./connect.js";
 import * as memory from "./memory.js";
+import * as pingpongUDP from "./pingpong_udp.js";
+import * as recv from "./recv.js";
 
-const modules = [pingpong, bulk, connect, memory];
+const modules = [pingpong, pingpongUDP, bulk, connect, memory, recv];
 const workloads: Workload[] = modules.flatMap((m) => m.workloads);
 const roles: Record<string, Role> = Object.assign({}, ...modules.map((m) => m.roles));
 
@@ -47,9 +50,23 @@ function parseFlags(argv: readonly string[]): Flags {
   }
   const names = workloads.flatMap((w) => w.names);
   for (const o of f.only) {
-    if (!names.some((n) => n.startsWith(o))) throw new Error(`--only ${o} matches none of ${names.join(", ")}`);
+    if (!names.some((n) => selects(o, n))) throw new Error(`--only ${o} matches none of ${names.join(", ")}`);
   }
   return f;
+}
+
+/**
+ * selects reports whether `--only NAME` keeps the result `name`: NAME starts the name, or
+ * starts one of its "-"-separated parts ("udp" keeps "pingpong-udp", "unix" keeps
+ * "bulk-unix" and "recv-unixgram").
+ */
+function selects(only: string, name: string): boolean {
+  return name.startsWith(only) || name.includes(`-${only}`);
+}
+
+/** wanted reports whether the command line keeps the result `name`. */
+function wanted(f: Flags, name: string): boolean {
+  return f.only.length === 0 || f.only.some((o) => selects(o, name));
 }
 
 function positiveInt(flag: string, v: string): number {
@@ -83,11 +100,11 @@ async function runAll(f: Flags): Promise<number> {
   let status = 0;
   try {
     const o = options(f, dir);
-    const selected = workloads.filter((w) => f.only.length === 0 || w.names.some((n) => f.only.some((p) => n.startsWith(p))));
+    const selected = workloads.filter((w) => w.names.some((n) => wanted(f, n)));
     for (const w of selected) {
       try {
         for (const r of await w.run(o)) {
-          if (f.only.length === 0 || f.only.some((p) => r.workload.startsWith(p))) {
+          if (wanted(f, r.workload)) {
             const lowered = r.conns !== undefined && o.conns < o.connsWanted ? { conns_wanted: o.connsWanted } : {};
             console.log(JSON.stringify({ ...r, ...lowered, quick: o.quick }));
           }

@@ -1,0 +1,60 @@
+/**
+ * `sockit tour`: every one of Go's twelve networks, with raw IP skipped (not failed) where the
+ * process lacks CAP_NET_RAW.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { sockit } from "./sockit.js";
+
+const networks = ["tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "unix", "unixgram", "unixpacket", "ip", "ip4", "ip6"];
+
+/** rowsOf maps each network of the tour's table to the results of its rows. */
+function rowsOf(stdout: string): Map<string, string[]> {
+  const rows = new Map<string, string[]>();
+  for (const line of stdout.split("\n")) {
+    const m = /^(\S+) +(stream|seqpacket|datagram|raw) .* (ok|FAIL|skipped)\b/.exec(line);
+    if (m === null) continue;
+    const net = m[1]!.split(":")[0]!;
+    rows.set(net, [...(rows.get(net) ?? []), m[3]!]);
+  }
+  return rows;
+}
+
+test("tour visits all twelve networks, abstract names too, and passes", async () => {
+  const r = await sockit(["tour"]).done;
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(r.stderr, "");
+  const rows = rowsOf(r.stdout);
+  assert.deepEqual([...rows.keys()], networks);
+  for (const net of ["unix", "unixgram", "unixpacket"]) assert.equal(rows.get(net)!.length, 2, `${net}: path and @name`);
+  assert.match(r.stdout, /^tcp +stream +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +ok +\d+\.\d{3}$/m);
+  assert.match(r.stdout, /^udp +datagram +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +ok +\d+\.\d{3}$/m);
+  assert.match(r.stdout, /^unixgram +datagram +@[0-9a-f]{5} +\/\S+\/tour-gram\.sock +ok /m);
+  assert.match(r.stdout, /^15 stops on 12 networks: \d+ ok, 0 failed, \d+ skipped$/m);
+  if (process.getuid?.() === 0) {
+    assert.match(r.stdout, /^ip4:icmp +raw +127\.0\.0\.1 +127\.0\.0\.1 +ok /m);
+    assert.match(r.stdout, /^raw IP: CAP_NET_RAW is available$/m);
+  }
+});
+
+/** setpriv (util-linux) can start a root process without CAP_NET_RAW. */
+function hasSetpriv(): boolean {
+  return spawnSync("setpriv", ["--bounding-set", "-net_raw", "true"], { stdio: "ignore" }).status === 0;
+}
+
+const skipWhy =
+  process.getuid?.() !== 0 ? "runs as root, to drop CAP_NET_RAW" : !hasSetpriv() ? "needs setpriv (util-linux)" : false;
+
+test("tour without CAP_NET_RAW skips raw IP, says why, and still exits 0", { skip: skipWhy }, () => {
+  const mainJs = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+  const args = ["--bounding-set", "-net_raw", "--inh-caps", "-net_raw", process.execPath, mainJs, "tour"];
+  const r = spawnSync("setpriv", args, { encoding: "utf8", timeout: 30_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const rows = rowsOf(r.stdout);
+  for (const net of ["ip", "ip4", "ip6"]) assert.deepEqual(rows.get(net), ["skipped"]);
+  assert.match(r.stdout, /^ip4:icmp skipped: needs CAP_NET_RAW \(run as root\)$/m);
+  assert.match(r.stdout, /^raw IP: CAP_NET_RAW is missing, so ip, ip4 and ip6 were skipped$/m);
+  assert.match(r.stdout, /^15 stops on 12 networks: 12 ok, 0 failed, 3 skipped$/m);
+});
