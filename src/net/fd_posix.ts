@@ -6,7 +6,7 @@
 import { binding } from "../sys/binding.js";
 import { Errno, SyscallError, syscallError } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
-import { FD, WriteFailure, type ReadErrorMapper } from "../poll/fd.js";
+import { FD, WriteFailure, type MsgReader, type ReadErrorMapper } from "../poll/fd.js";
 import type { RawSockaddr } from "../sys/binding.js";
 import type { Addr } from "./errors.js";
 import { IP } from "./ip.js";
@@ -65,20 +65,14 @@ export class NetFD {
     return new IPAddr({ ip, zone });
   }
 
-  /**
-   * readMsg receives one message; `decode` turns it into the caller's result while the read
-   * lock is held. Null is end of stream (stream and seqpacket sockets).
-   */
-  readMsg<T>(
-    p: Uint8Array,
-    oob: Uint8Array | null,
-    syscall: string,
-    decode: (n: number, from: Uint8Array, info: Int32Array) => T,
-  ): Promise<T | null> {
-    const { from, info } = (this.#msg ??= { from: new Uint8Array(fromSize), info: new Int32Array(6) });
-    return this.pfd.readMsg(p, 0, p.length, oob, 0, from, info, (n) => decode(n, from, info)).catch((err) => {
-      throw wrapSyscallError(syscall, err);
-    });
+  /** The scratch recvmsg decodes a sender into, made on first use (one per socket). */
+  msgScratch(): { from: Uint8Array; info: Int32Array } {
+    return (this.#msg ??= { from: new Uint8Array(fromSize), info: new Int32Array(6) });
+  }
+
+  /** readMsg receives one message as `reader` says; see the poll layer's MsgReader. */
+  readMsg<T>(p: Uint8Array, reader: MsgReader<T>): Promise<T> {
+    return this.pfd.readMsg(p, 0, p.length, reader);
   }
 
   /** writeMsg sends one message to `sa` (null when connected). */

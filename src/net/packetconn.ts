@@ -7,6 +7,7 @@ import { E, Errno } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
 import { OpError, ErrWriteToConnected, errMissingAddress, type Addr } from "./errors.js";
 import { wrapSyscallError } from "./fd_posix.js";
+import type { MsgReader } from "../poll/fd.js";
 import { SocketConn, type Conn, type DeadlineTime } from "./conn.js";
 
 /** The result of a `readFrom`: bytes read and the sender (null when the kernel gave none). */
@@ -40,6 +41,9 @@ export interface PacketConn extends AsyncDisposable, AsyncIterable<Datagram> {
   setWriteDeadline(t: DeadlineTime): void;
 }
 
+const noneFrom = (): ReadFromResult<never> => ({ n: 0, addr: null });
+const noneMsg = (): ReadMsgResult<never> => ({ n: 0, oobn: 0, flags: 0, addr: null });
+
 /** Largest datagram async iteration receives whole (IPv4's UDP maximum payload plus margin). */
 const datagramSize = 65536;
 
@@ -66,14 +70,34 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
    * const { n, addr } = await pc.readFrom(buf);
    * await pc.writeTo(buf.subarray(0, n), addr);
    */
-  async readFrom(p: Uint8Array): Promise<ReadFromResult<A>> {
-    let r: ReadFromResult<A> | null;
-    try {
-      r = await this.fd.readMsg(p, null, "recvfrom", (n, from, info) => this.received(p, n, from, info));
-    } catch (err) {
-      throw this.opError("read", err as Error);
-    }
-    return r ?? { n: 0, addr: null };
+  readFrom(p: Uint8Array): Promise<ReadFromResult<A>> {
+    const r = (this.#fromReader ??= this.#reader(null, "recvfrom", (q, n, from, info) => this.received(q, n, from, info), noneFrom));
+    return this.fd.readMsg(p, r);
+  }
+
+  /** The reader of readFrom, made on first use; readMsg makes one per call for its oob. */
+  #fromReader: MsgReader<ReadFromResult<A>> | null = null;
+
+  /**
+   * #reader describes a message read to the poll layer: where the sender lands, how the result
+   * is made, and how a failure is reported ("read udp L: recvfrom: ...").
+   */
+  #reader<T>(
+    oob: Uint8Array | null,
+    syscall: string,
+    decode: (p: Uint8Array, n: number, from: Uint8Array, info: Int32Array) => T,
+    eof: () => T,
+  ): MsgReader<T> {
+    const { from, info } = this.fd.msgScratch();
+    return {
+      oob,
+      flags: 0,
+      from,
+      info,
+      decode: (p, n) => decode(p, n, from, info),
+      eof,
+      mapReadError: (err) => this.opError("read", wrapSyscallError(syscall, err)),
+    };
   }
 
   /** @internal Hook for IPConn, which strips the IPv4 header in readFrom as Go does. */
@@ -99,23 +123,17 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
    * readMsg reads one message and its control bytes (ancillary data) into `oob`: `flags` has
    * MSG_TRUNC when the datagram was longer than `p`, MSG_CTRUNC when `oob` was too short.
    */
-  async readMsg(p: Uint8Array, oob: Uint8Array): Promise<ReadMsgResult<A>> {
+  readMsg(p: Uint8Array, oob: Uint8Array): Promise<ReadMsgResult<A>> {
     // Go receives one dummy byte when only control data is asked for on a non-datagram
     // socket, since a stream cannot carry control data alone (syscall.Recvmsg).
     const dummy = p.length === 0 && oob.length > 0 && this.fd.sotype !== C.SOCK_DGRAM;
-    const buf = dummy ? new Uint8Array(1) : p;
-    let r: ReadMsgResult<A> | null;
-    try {
-      r = await this.fd.readMsg(buf, oob, "recvmsg", (n, from, info) => ({
-        n: dummy ? 0 : n,
-        oobn: info[5]!,
-        flags: info[4]!,
-        addr: this.sender(from, info),
-      }));
-    } catch (err) {
-      throw this.opError("read", err as Error);
-    }
-    return r ?? { n: 0, oobn: 0, flags: 0, addr: null };
+    const decode = (_q: Uint8Array, n: number, from: Uint8Array, info: Int32Array): ReadMsgResult<A> => ({
+      n: dummy ? 0 : n,
+      oobn: info[5]!,
+      flags: info[4]!,
+      addr: this.sender(from, info),
+    });
+    return this.fd.readMsg(dummy ? new Uint8Array(1) : p, this.#reader(oob, "recvmsg", decode, noneMsg));
   }
 
   /**

@@ -80,11 +80,11 @@ export function unixSockaddr(name: string): Uint8Array {
 }
 
 /**
- * unixAddrFromBytes decodes the sun_path bytes the kernel gave, as Go does: a leading NUL
- * shows as "@", the name ends at the first NUL, and an unnamed socket reads as "@".
+ * unixName decodes the sun_path bytes the kernel gave as Go names them: a leading NUL shows as
+ * "@", the name ends at the first NUL, and an unnamed socket reads as "@".
  */
-export function unixAddrFromBytes(path: Uint8Array, net: string): UnixAddr {
-  if (path.length === 0) return new UnixAddr({ name: "@", net });
+export function unixName(path: Uint8Array): string {
+  if (path.length === 0) return "@";
   let start = 0;
   let prefix = "";
   if (path[0] === 0) {
@@ -93,7 +93,12 @@ export function unixAddrFromBytes(path: Uint8Array, net: string): UnixAddr {
   }
   let end = path.indexOf(0, start);
   if (end < 0) end = path.length;
-  return new UnixAddr({ name: prefix + decoder.decode(path.subarray(start, end)), net });
+  return prefix + decoder.decode(path.subarray(start, end));
+}
+
+/** unixAddrFromBytes is the UnixAddr of the sun_path bytes the kernel gave (see unixName). */
+export function unixAddrFromBytes(path: Uint8Array, net: string): UnixAddr {
+  return new UnixAddr({ name: unixName(path), net });
 }
 
 /**

@@ -35,14 +35,32 @@ export interface ReadErrorMapper {
   mapReadError(err: Error): Error;
 }
 
+/**
+ * What a message read (recvmsg) needs beyond a plain read: the control buffer and flags, where
+ * the binding leaves the sender, and how the caller's result is made. `decode` runs while the
+ * read lock is held, because the next reader in line reuses `from` and `info`.
+ */
+export interface MsgReader<T> extends ReadErrorMapper {
+  readonly oob: Uint8Array | null;
+  readonly flags: number;
+  readonly from: Uint8Array;
+  readonly info: Int32Array;
+  /** The result for `n` bytes received into `p`. */
+  decode(p: Uint8Array, n: number): T;
+  /** The result at end of stream (stream and seqpacket sockets). */
+  eof(): T;
+}
+
 /** A read in progress: its buffer, its promise's settlers and the caller's error wrapping. */
 interface ReadOp {
   p: Uint8Array;
   off: number;
   len: number;
-  resolve(n: number | null): void;
+  resolve(v: unknown): void;
   reject(err: unknown): void;
   mapper: ReadErrorMapper | undefined;
+  /** Set for a message read (recvmsg), null for a plain read(2). */
+  msg: MsgReader<unknown> | null;
 }
 
 /**
@@ -116,20 +134,38 @@ export class FD {
    */
   read(p: Uint8Array, off: number, len: number, mapper?: ReadErrorMapper): Promise<number | null> {
     return new Promise<number | null>((resolve, reject) => {
-      const op: ReadOp = { p, off, len: this.isStream && len > maxRW ? maxRW : len, resolve, reject, mapper };
-      const wait = this.#rLock.acquire();
-      if (wait === undefined) this.#attemptRead(op);
-      else void wait.then(() => this.#attemptRead(op));
+      const n = this.isStream && len > maxRW ? maxRW : len;
+      this.#startRead({ p, off, len: n, resolve: resolve as (v: unknown) => void, reject, mapper, msg: null });
     });
+  }
+
+  /**
+   * readMsg receives one message into `p[off, off+len)` (recvmsg), with `reader` saying where
+   * the sender and control bytes go and what the result is; see {@link MsgReader}. Unlike
+   * `read`, a zero-length buffer still receives (and so consumes) a datagram, as Go's ReadFrom
+   * does. It shares read's state machine and lock, so reads of both kinds run in call order.
+   */
+  readMsg<T>(p: Uint8Array, off: number, len: number, reader: MsgReader<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#startRead({ p, off, len, resolve: resolve as (v: unknown) => void, reject, mapper: reader, msg: reader });
+    });
+  }
+
+  #startRead(op: ReadOp): void {
+    const wait = this.#rLock.acquire();
+    if (wait === undefined) this.#attemptRead(op);
+    else void wait.then(() => this.#attemptRead(op));
   }
 
   /** Tries the read of `op`, which holds the read lock; on EAGAIN it parks `op` until ready. */
   #attemptRead(op: ReadOp): void {
     let n: number;
+    const m = op.msg;
     if (this.#closing) return this.#endRead(op, ErrClosed, 0);
-    if (op.len === 0) return this.#endRead(op, null, 0);
+    if (m === null && op.len === 0) return this.#endRead(op, null, 0);
     if (this.#rDeadline?.expired === true) return this.#endRead(op, ErrDeadlineExceeded, 0);
-    n = binding.read(this.#fd, op.p, op.off, op.len);
+    if (m === null) n = binding.read(this.#fd, op.p, op.off, op.len);
+    else n = binding.recvmsg(this.#fd, op.p, op.off, op.len, m.oob, m.flags, m.from, m.info);
     if (n >= 0) return this.#endRead(op, null, n);
     if (n !== -E.EAGAIN!) return this.#endRead(op, new Errno(-n), 0);
     this.#reading = op;
@@ -150,10 +186,18 @@ export class FD {
     else this.#attemptRead(op);
   }
 
+  /** Settles `op`; a message's result is made before the lock goes to the next reader. */
   #endRead(op: ReadOp, err: Error | null, n: number): void {
+    if (err !== null) {
+      this.#rLock.release();
+      op.reject(op.mapper !== undefined ? op.mapper.mapReadError(err) : err);
+      return;
+    }
+    const m = op.msg;
+    const eof = n === 0 && this.zeroReadIsEOF && (m !== null || op.len > 0);
+    const v = m === null ? (eof ? null : n) : eof ? m.eof() : m.decode(op.p, n);
     this.#rLock.release();
-    if (err !== null) op.reject(op.mapper !== undefined ? op.mapper.mapReadError(err) : err);
-    else op.resolve(n === 0 && op.len > 0 && this.zeroReadIsEOF ? null : n);
+    op.resolve(v);
   }
 
   /**
@@ -182,41 +226,6 @@ export class FD {
       }
     } catch (err) {
       throw new WriteFailure(err as Error, nn);
-    } finally {
-      lock.release();
-    }
-  }
-
-  /**
-   * readMsg receives one message into `p[off, off+len)` (recvmsg): the bytes copied, or null
-   * at end of stream on stream and seqpacket sockets. The sender and flags land in `from` and
-   * `info` as the binding documents, and `decode(n)` turns them into the result while the read
-   * lock is still held; control bytes go to `oob`. Unlike `read`, a
-   * zero-length buffer still receives (and so consumes) a datagram, as Go's ReadFrom does.
-   */
-  async readMsg<T>(
-    p: Uint8Array,
-    off: number,
-    len: number,
-    oob: Uint8Array | null,
-    flags: number,
-    from: Uint8Array,
-    info: Int32Array,
-    decode: (n: number) => T,
-  ): Promise<T | null> {
-    const lock = this.#rLock;
-    const wait = lock.acquire();
-    if (wait !== undefined) await wait;
-    try {
-      for (;;) {
-        this.#prepare(R);
-        const n = binding.recvmsg(this.#fd, p, off, len, oob, flags, from, info);
-        // Decode under the lock: the next reader in line reuses `from` and `info`.
-        if (n > 0) return decode(n);
-        if (n === 0) return this.zeroReadIsEOF ? null : decode(0);
-        if (n !== -E.EAGAIN!) throw new Errno(-n);
-        await this.#wait(R);
-      }
     } finally {
       lock.release();
     }
