@@ -110,11 +110,12 @@ async function dialFD(fd: NetFD, laddr: SockAddr | null, raddr: SockAddr | null,
 
 /**
  * connect starts a non-blocking connect and waits for it to finish (Go's `netFD.connect`),
- * returning the peer's sockaddr when it had to check for it. It always waits through the
- * poller, even on loopback where the handshake is often over when connect(2) returns: a dial
- * that never yields would starve the event loop (measured: a same-process accept loop then
- * falls behind until the backlog overflows). An abort moves the write deadline into the past,
- * which wakes the wait; the error then comes from the signal.
+ * returning the peer's sockaddr when it had to check for it. It always yields to the event
+ * loop first, even on loopback where the handshake is often over when connect(2) returns: a
+ * dial that never yields starves the loop (measured: a same-process accept loop fell behind
+ * until the backlog overflowed). After that one turn it checks, and only a connect still in
+ * progress waits on a poll handle. An abort moves the write deadline into the past, which
+ * wakes the wait; the error then comes from the signal.
  */
 async function connect(fd: NetFD, rsa: Uint8Array, signal: AbortSignal | null): Promise<RawSockaddr | null> {
   const rc = binding.connect(fd.pfd.sysfd, rsa);
@@ -123,7 +124,12 @@ async function connect(fd: NetFD, rsa: Uint8Array, signal: AbortSignal | null): 
     return null;
   }
   if (rc !== -binding.errnos.EINPROGRESS! && rc !== -binding.errnos.EALREADY!) throw syscallError("connect", rc);
+  // Let the loop run once (its I/O callbacks come before setImmediate's), then look: on
+  // loopback the handshake is over by now, and the conn never needs a poll handle for it.
+  await new Promise((resolve) => setImmediate(resolve));
   if (signal?.aborted) throw abortError(signal.reason);
+  const peer = connected(fd);
+  if (peer !== null) return peer;
   const onAbort = () => fd.pfd.setDeadline("w", 1);
   signal?.addEventListener("abort", onAbort, { once: true });
   try {

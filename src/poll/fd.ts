@@ -102,6 +102,13 @@ export class FD {
   readonly #wLock = new FifoLock();
   /** The read parked until the fd is readable; readiness retries it directly. */
   #reading: ReadOp | null = null;
+  /**
+   * Whether the last stream read found the socket drained (it got EAGAIN, or fewer bytes than
+   * it asked for) with no readiness since. A read then waits for readiness rather than making
+   * a syscall that would only say EAGAIN: libuv's rule for stream reads (uv__read stops at a
+   * short read). It saves a syscall per read in request-response traffic.
+   */
+  #drained = false;
   readonly zeroReadIsEOF: boolean;
   readonly isStream: boolean;
 
@@ -164,10 +171,21 @@ export class FD {
     if (this.#closing) return this.#endRead(op, ErrClosed, 0);
     if (m === null && op.len === 0) return this.#endRead(op, null, 0);
     if (this.#rDeadline?.expired === true) return this.#endRead(op, ErrDeadlineExceeded, 0);
+    if (this.#drained && (this.#armed & binding.POLL_READABLE) !== 0) return this.#parkRead(op);
     if (m === null) n = binding.read(this.#fd, op.p, op.off, op.len);
     else n = binding.recvmsg(this.#fd, op.p, op.off, op.len, m.oob, m.flags, m.from, m.info);
-    if (n >= 0) return this.#endRead(op, null, n);
+    if (n >= 0) {
+      // A short stream read emptied the socket; datagram sizes say nothing about the queue.
+      this.#drained = this.isStream && m === null && n < op.len;
+      return this.#endRead(op, null, n);
+    }
     if (n !== -E.EAGAIN!) return this.#endRead(op, new Errno(-n), 0);
+    this.#drained = true;
+    this.#parkRead(op);
+  }
+
+  /** Parks `op` until the fd is readable, arming the poll handle if it is not already. */
+  #parkRead(op: ReadOp): void {
     this.#reading = op;
     const ev = binding.POLL_READABLE;
     if ((this.#armed & ev) === 0) {
@@ -395,11 +413,13 @@ export class FD {
       // Polling failed (libuv reports a socket error as EBADF and stops the handle): wake
       // everyone so each retries its syscall and meets the real error; re-arm on next wait.
       this.#armed = 0;
+      this.#drained = false;
       this.#wake(R);
       this.#wake(W);
       return;
     }
     let armed = this.#armed;
+    if ((events & binding.POLL_READABLE) !== 0) this.#drained = false;
     if ((events & binding.POLL_READABLE) !== 0 && !this.#wake(R)) armed &= ~binding.POLL_READABLE;
     if ((events & binding.POLL_WRITABLE) !== 0 && !this.#wake(W)) armed &= ~binding.POLL_WRITABLE;
     if (armed !== this.#armed && !this.#closing) this.#arm(armed);

@@ -14,6 +14,9 @@ import { formatTable, showAddr } from "../../src/cli/table.js";
 import { netKind } from "../../src/cli/networks.js";
 import { checksum, echoRequest, parseEcho, sameEcho } from "../../src/cli/icmp.js";
 import { sockit, waitFor } from "./sockit.js";
+import { guardFdLeaks } from "../helpers.js";
+
+guardFdLeaks();
 
 test("parseArgs reads commands, options and operands", () => {
   assert.deepEqual(parseArgs([]), { cmd: "help" });

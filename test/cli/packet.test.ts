@@ -10,8 +10,10 @@ import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PythonPeer, within } from "../helpers.js";
+import { PythonPeer, within, guardFdLeaks } from "../helpers.js";
 import { sockit, waitFor } from "./sockit.js";
+
+guardFdLeaks();
 
 /** udpPeer binds a Node dgram socket on 127.0.0.1 that records what comes and answers "echo:". */
 async function udpPeer(answer = true) {

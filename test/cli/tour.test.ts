@@ -7,6 +7,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { sockit } from "./sockit.js";
+import { guardFdLeaks } from "../helpers.js";
+
+guardFdLeaks();
 
 const networks = ["tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "unix", "unixgram", "unixpacket", "ip", "ip4", "ip6"];
 

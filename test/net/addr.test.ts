@@ -14,6 +14,9 @@ import { lookupHooks } from "../../src/net/lookup.js";
 import { AddrPort, addrPortFrom, parseAddr, parseAddrPort } from "../../src/netip.js";
 import { addrTypeCases, resolveCases, servicesHash } from "./golden/ipsock.golden.js";
 import { checkGoError, q, sameFile, unhex } from "./golden/check.js";
+import { guardFdLeaks } from "../helpers.js";
+
+guardFdLeaks();
 
 const realSystem = lookupHooks.system;
 afterEach(() => {

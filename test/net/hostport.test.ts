@@ -9,6 +9,9 @@ import { HardwareAddr, joinHostPort, parseMAC, splitHostPort } from "../../src/n
 import { AddrError } from "../../src/net/errors.js";
 import { joinHostPortCases, parseMACCases, splitHostPortCases } from "./golden/ip.golden.js";
 import { goThrows, q } from "./golden/check.js";
+import { guardFdLeaks } from "../helpers.js";
+
+guardFdLeaks();
 
 test("splitHostPort agrees with Go on every golden input", () => {
   for (const [input, host, port, err] of splitHostPortCases) {

@@ -15,6 +15,9 @@ import {
   cidrMaskCases, ipCases, ipEqualCases, ipMaskCases, ipNetCases, ipNetProbes, maskCases, parseCIDRCases, parseIPCases,
 } from "./golden/ip.golden.js";
 import { checkGoError, hex, q, unhex } from "./golden/check.js";
+import { guardFdLeaks } from "../helpers.js";
+
+guardFdLeaks();
 
 const ip = (h: string): IP => new IP(unhex(h));
 

@@ -13,6 +13,9 @@ import { lookupHooks } from "../../src/net/lookup.js";
 import { first, forResolve, isIPv4, isNotIPv4, isWildcard, parseNetwork, partition, resolveAddrList } from "../../src/net/ipsock.js";
 import { parseNetworkCases, protocolsHash, resolveAddrListCases, servicesHash } from "./golden/ipsock.golden.js";
 import { checkGoError, goThrows, q, sameFile } from "./golden/check.js";
+import { guardFdLeaks } from "../helpers.js";
+
+guardFdLeaks();
 
 const realSystem = lookupHooks.system;
 afterEach(() => {

@@ -17,6 +17,9 @@ import {
 } from "./golden/ipsock.golden.js";
 import { parseIPCases } from "./golden/ip.golden.js";
 import { goRejects, goThrows, q, sameFile } from "./golden/check.js";
+import { guardFdLeaks } from "../helpers.js";
+
+guardFdLeaks();
 
 const realSystem = lookupHooks.system;
 afterEach(() => {

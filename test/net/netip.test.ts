@@ -12,6 +12,9 @@ import {
   parseAddrCases, parseAddrPortCases, parsePrefixCases, prefixProbes, prefixRelations, quoteCases, sortedAddrs,
 } from "./golden/netip.golden.js";
 import { goThrows, hex, q } from "./golden/check.js";
+import { guardFdLeaks } from "../helpers.js";
+
+guardFdLeaks();
 
 const flagNames = ["isValid", "is4", "is6", "is4In6", "isUnspecified", "isLoopback", "isPrivate", "isMulticast",
   "isInterfaceLocalMulticast", "isLinkLocalMulticast", "isLinkLocalUnicast", "isGlobalUnicast"] as const;

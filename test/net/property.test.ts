@@ -14,6 +14,9 @@ import { NetError } from "../../src/sys/errors.js";
 import { lookupProtocol, isDomainName } from "../../src/net/lookup.js";
 import { parseNetwork, resolveAddrList } from "../../src/net/ipsock.js";
 import { addrFrom16, addrFrom4, addrPortFrom, parseAddr, parseAddrPort, parsePrefix, prefixFrom } from "../../src/netip.js";
+import { guardFdLeaks } from "../helpers.js";
+
+guardFdLeaks();
 
 const runs = { numRuns: 2000 };
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });

@@ -254,6 +254,21 @@ describe("unixgram", () => {
     assert.deepEqual(got, ["x", "", "zzz"]);
   });
 
+  it("senders are told apart, however they alternate (the decoded-name cache must not mix them up)", async () => {
+    const path = testUnixAddr();
+    await using srv = await listenPacket("unixgram", path);
+    await using a = await dial("unixgram", path);
+    await using b = await dial("unixgram", path);
+    await using named = await dial("unixgram", path, { localAddr: new UnixAddr({ name: abstractName(), net: "unixgram" }) });
+    const order = [a, b, b, a, named, a, named, named, b];
+    for (const c of order) {
+      await c.write(enc("x"));
+      const { addr } = await srv.readFrom(new Uint8Array(4));
+      assert.equal(addr?.toString(), c.localAddr()?.toString());
+      assert.equal(addr?.network(), "unixgram");
+    }
+  });
+
   it("for await over a listenPacket conn yields { data, addr }, as for udp", async () => {
     const path = testUnixAddr();
     await using srv = await listenPacket("unixgram", path);

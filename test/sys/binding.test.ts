@@ -9,6 +9,9 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { guardFdLeaks } from "../helpers.js";
+
+guardFdLeaks();
 
 const distSrc = fileURLToPath(new URL("../../src", import.meta.url));
 
