@@ -132,6 +132,32 @@ for (const n of nets) {
       }
     });
 
+    it("data arriving after a short read is read, whether or not the loop turned between", async (t) => {
+      if (skip) return t.skip(skip);
+      const p = await pair(n);
+      try {
+        const buf = new Uint8Array(64);
+        await p.server.write(enc("a"));
+        assert.equal(await p.client.read(buf), 1, "a short read: the socket is now drained");
+        // The next byte is written before the read is called, in the same turn of the loop.
+        await p.server.write(enc("b"));
+        assert.equal(await p.client.read(buf), 1);
+        assert.equal(buf[0], 0x62);
+        // And after the loop has turned (the readiness came while nobody was reading).
+        await p.server.write(enc("c"));
+        await new Promise((r) => setTimeout(r, 20));
+        assert.equal(await p.client.read(buf), 1);
+        assert.equal(buf[0], 0x63);
+        // A full read (the buffer filled) leaves the socket possibly not drained: the rest follows.
+        await p.server.write(new Uint8Array(100).fill(7));
+        await new Promise((r) => setTimeout(r, 20));
+        assert.equal(await p.client.read(buf), 64);
+        assert.equal(await p.client.read(buf), 36);
+      } finally {
+        await p.close();
+      }
+    });
+
     it("never interleaves concurrent writes", async (t) => {
       if (skip) return t.skip(skip);
       const p = await pair(n);
