@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { listen, type Listener } from "../src/index.js";
+import { C } from "../src/sys/constants.js";
 
 /** openFds counts this process's open file descriptors. */
 export function openFds(): number {
@@ -229,55 +230,22 @@ export interface TCPSockopts {
 
 /**
  * tcpSockopts reads the options of this process's TCP socket with local port `localPort` and
- * remote port `remotePort` from outside the code under test: a python3 child copies the fd with
- * pidfd_getfd(2) and calls getsockopt(2) on the copy. Resolves null where pidfd_getfd is not
- * available (Linux < 5.6, no ptrace permission), so callers can skip.
+ * remote port `remotePort` from outside the code under test (see {@link inetSockopts}).
+ * Resolves null where pidfd_getfd is not available, so callers can skip.
  */
 export async function tcpSockopts(localPort: number, remotePort: number): Promise<TCPSockopts | null> {
-  const script = [
-    "import ctypes, json, os, socket, sys",
-    "pid, lport, rport = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])",
-    "libc = ctypes.CDLL(None, use_errno=True)",
-    "try:",
-    "    pidfd = os.pidfd_open(pid)",
-    "except (AttributeError, OSError) as e:",
-    "    print(json.dumps({'unsupported': str(e)})); sys.exit(0)",
-    "found = None",
-    "for name in os.listdir('/proc/%d/fd' % pid):",
-    "    try:",
-    "        if not os.readlink('/proc/%d/fd/%s' % (pid, name)).startswith('socket:'): continue",
-    "    except OSError: continue",
-    "    fd = libc.syscall(438, pidfd, int(name), 0)  # pidfd_getfd",
-    "    if fd < 0:",
-    "        print(json.dumps({'unsupported': os.strerror(ctypes.get_errno())})); sys.exit(0)",
-    "    s = socket.socket(fileno=fd)",
-    "    try:",
-    "        if s.family in (socket.AF_INET, socket.AF_INET6) and s.type == socket.SOCK_STREAM \\",
-    "                and s.getsockname()[1] == lport and s.getpeername()[1] == rport:",
-    "            found = {",
-    "                'keepAlive': s.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),",
-    "                'keepIdle': s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),",
-    "                'keepIntvl': s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL),",
-    "                'noDelay': s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY),",
-    "            }",
-    "    except OSError: pass",
-    "    finally:",
-    "        s.detach(); os.close(fd)",
-    "    if found: break",
-    "print(json.dumps(found), flush=True)",
-  ].join("\n");
-  const peer = new PythonPeer(script, [String(process.pid), String(localPort), String(remotePort)]);
-  const closed = new Promise<void>((r) => peer.proc.on("close", () => r()));
-  try {
-    await within(peer.done(), 10_000, "python3 getsockopt probe");
-  } finally {
-    if (peer.proc.exitCode === null) peer.proc.kill();
-    await closed;
-  }
-  const out = JSON.parse(peer.lines[0] ?? "null") as TCPSockopts | { unsupported: string } | null;
-  if (out !== null && "unsupported" in out) return null;
-  assert.ok(out !== null, `tcpSockopts: no TCP socket ${localPort}->${remotePort} in this process`);
-  return out;
+  const out = await inetSockopts(
+    localPort,
+    C.SOCK_STREAM!,
+    {
+      keepAlive: [C.SOL_SOCKET!, C.SO_KEEPALIVE!],
+      keepIdle: [C.IPPROTO_TCP!, C.TCP_KEEPIDLE!],
+      keepIntvl: [C.IPPROTO_TCP!, C.TCP_KEEPINTVL!],
+      noDelay: [C.IPPROTO_TCP!, C.TCP_NODELAY!],
+    },
+    remotePort,
+  );
+  return out as TCPSockopts | null;
 }
 
 /**
@@ -294,10 +262,12 @@ export async function inetSockopts(
   localPort: number,
   sotype: number,
   opts: Record<string, [level: number, name: number]>,
+  remotePort = -1,
 ): Promise<Record<string, number> | null> {
   const script = [
     "import ctypes, json, os, socket, sys",
     "pid, lport, sotype, opts = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])",
+    "rport = int(sys.argv[5])",
     "libc = ctypes.CDLL(None, use_errno=True)",
     "try:",
     "    pidfd = os.pidfd_open(pid)",
@@ -314,7 +284,7 @@ export async function inetSockopts(
     "    s = socket.socket(fileno=fd)",
     "    try:",
     "        if s.family in (socket.AF_INET, socket.AF_INET6) and s.type == sotype \\",
-    "                and s.getsockname()[1] == lport:",
+    "                and s.getsockname()[1] == lport and (rport < 0 or s.getpeername()[1] == rport):",
     "            found = {k: s.getsockopt(lv, nm) for k, (lv, nm) in opts.items()}",
     "    except OSError: pass",
     "    finally:",
@@ -322,7 +292,7 @@ export async function inetSockopts(
     "    if found: break",
     "print(json.dumps(found), flush=True)",
   ].join("\n");
-  const peer = new PythonPeer(script, [String(process.pid), String(localPort), String(sotype), JSON.stringify(opts)]);
+  const peer = new PythonPeer(script, [String(process.pid), String(localPort), String(sotype), JSON.stringify(opts), String(remotePort)]);
   const closed = new Promise<void>((r) => peer.proc.on("close", () => r()));
   try {
     await within(peer.done(), 10_000, "python3 getsockopt probe");

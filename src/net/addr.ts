@@ -40,14 +40,10 @@ function toAddrPort(ip: IP | null, zone: string, port: number): AddrPort {
 }
 
 /**
- * TCPAddr is the address of a TCP end point, Go's `net.TCPAddr`.
- *
- * @example
- * new TCPAddr({ ip: parseIP("::1"), port: 80 }).toString(); // "[::1]:80"
- * new TCPAddr({ port: 80 }).toString();                      // ":80"
- * new TCPAddr({ ip: parseIP("fe80::1"), port: 80, zone: "eth0" }).toString(); // "[fe80::1%eth0]:80"
+ * IPPortAddr is what TCPAddr and UDPAddr share, their fields, formatting and netip view (Go
+ * writes the two out twice); only `network()` sets them apart.
  */
-export class TCPAddr implements Addr {
+export abstract class IPPortAddr implements Addr {
   /** The IP address, or null for the wildcard. */
   ip: IP | null;
   /** The port; printed as is even when out of range. */
@@ -61,10 +57,7 @@ export class TCPAddr implements Addr {
     this.zone = init.zone ?? "";
   }
 
-  /** network gives "tcp" (never "tcp4" or "tcp6", as in Go). */
-  network(): string {
-    return "tcp";
-  }
+  abstract network(): string;
 
   /** toString gives "host:port" as Go: "1.2.3.4:80", "[::1]:80", "[fe80::1%eth0]:80", ":80". */
   toString(): string {
@@ -81,38 +74,30 @@ export class TCPAddr implements Addr {
 }
 
 /**
+ * TCPAddr is the address of a TCP end point, Go's `net.TCPAddr`.
+ *
+ * @example
+ * new TCPAddr({ ip: parseIP("::1"), port: 80 }).toString(); // "[::1]:80"
+ * new TCPAddr({ port: 80 }).toString();                      // ":80"
+ * new TCPAddr({ ip: parseIP("fe80::1"), port: 80, zone: "eth0" }).toString(); // "[fe80::1%eth0]:80"
+ */
+export class TCPAddr extends IPPortAddr {
+  /** network gives "tcp" (never "tcp4" or "tcp6", as in Go). */
+  network(): string {
+    return "tcp";
+  }
+}
+
+/**
  * UDPAddr is the address of a UDP end point, Go's `net.UDPAddr`.
  *
  * @example
  * new UDPAddr({ ip: IPv4(127, 0, 0, 1), port: 53 }).toString(); // "127.0.0.1:53"
  */
-export class UDPAddr implements Addr {
-  /** The IP address, or null for the wildcard. */
-  ip: IP | null;
-  /** The port; printed as is even when out of range. */
-  port: number;
-  /** The IPv6 zone, or "". */
-  zone: string;
-
-  constructor(init: IPPortAddrInit = {}) {
-    this.ip = toIP(init.ip);
-    this.port = init.port ?? 0;
-    this.zone = init.zone ?? "";
-  }
-
+export class UDPAddr extends IPPortAddr {
   /** network gives "udp" (never "udp4" or "udp6", as in Go). */
   network(): string {
     return "udp";
-  }
-
-  /** toString gives "host:port" as Go: "1.2.3.4:53", "[::1]:53", ":53". */
-  toString(): string {
-    return hostPortString(this.ip, this.zone, this.port);
-  }
-
-  /** addrPort gives the address as a netip.AddrPort, as {@link TCPAddr.addrPort}. */
-  addrPort(): AddrPort {
-    return toAddrPort(this.ip, this.zone, this.port);
   }
 }
 
