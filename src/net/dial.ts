@@ -125,6 +125,12 @@ export class Dialer {
    * @example
    * const conn = await new Dialer().dial("tcp", "localhost:80");
    */
+  dial(network: "tcp" | "tcp4" | "tcp6", address: string, opts?: { signal?: AbortSignal }): Promise<TCPConn>;
+  dial(network: "unix" | "unixpacket", address: string, opts?: { signal?: AbortSignal }): Promise<UnixConn>;
+  dial(network: "unixgram", address: string, opts?: { signal?: AbortSignal }): Promise<UnixConn<Datagram<UnixAddr>>>;
+  dial(network: "udp" | "udp4" | "udp6", address: string, opts?: { signal?: AbortSignal }): Promise<UDPConn>;
+  dial(network: `ip${"" | "4" | "6"}:${string}`, address: string, opts?: { signal?: AbortSignal }): Promise<IPConn>;
+  dial(network: string, address: string, opts?: { signal?: AbortSignal }): Promise<Conn>;
   async dial(network: string, address: string, opts: { signal?: AbortSignal } = {}): Promise<Conn> {
     const deadline = this.#deadlineFrom(Date.now());
     const parent = opts.signal ?? null;
