@@ -6,7 +6,7 @@
 import { binding } from "../sys/binding.js";
 import { Errno, SyscallError, syscallError } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
-import { FD, WriteFailure, type MsgReader, type ReadErrorMapper } from "../poll/fd.js";
+import { FD, type MsgReader, type ReadErrorMapper } from "../poll/fd.js";
 import type { RawSockaddr } from "../sys/binding.js";
 import type { Addr } from "./errors.js";
 import { IP } from "./ip.js";
@@ -148,4 +148,3 @@ export class NetFD {
   }
 }
 
-export { WriteFailure };
