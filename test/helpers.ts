@@ -252,7 +252,8 @@ export async function tcpSockopts(localPort: number, remotePort: number): Promis
  * inetSockopts reads int options of this process's IP socket of type `sotype` (SOCK_DGRAM,
  * SOCK_RAW ...) bound to local port `localPort`, from outside the code under test as
  * {@link tcpSockopts} does: a python3 child copies the fd with pidfd_getfd(2) and calls
- * getsockopt(2) on the copy. `opts` maps a result name to its [level, name]. Resolves null where
+ * getsockopt(2) on the copy. `opts` maps a result name to its [level, name] (an int), or to
+ * [level, name, size] for a struct of ints, which comes back as a number[]. Resolves null where
  * pidfd_getfd is not available, so callers can skip.
  *
  * @example
@@ -261,11 +262,11 @@ export async function tcpSockopts(localPort: number, remotePort: number): Promis
 export async function inetSockopts(
   localPort: number,
   sotype: number,
-  opts: Record<string, [level: number, name: number]>,
+  opts: Record<string, [level: number, name: number] | [level: number, name: number, size: number]>,
   remotePort = -1,
 ): Promise<Record<string, number> | null> {
   const script = [
-    "import ctypes, json, os, socket, sys",
+    "import ctypes, json, os, socket, struct, sys",
     "pid, lport, sotype, opts = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])",
     "rport = int(sys.argv[5])",
     "libc = ctypes.CDLL(None, use_errno=True)",
@@ -285,7 +286,13 @@ export async function inetSockopts(
     "    try:",
     "        if s.family in (socket.AF_INET, socket.AF_INET6) and s.type == sotype \\",
     "                and s.getsockname()[1] == lport and (rport < 0 or s.getpeername()[1] == rport):",
-    "            found = {k: s.getsockopt(lv, nm) for k, (lv, nm) in opts.items()}",
+    "            found = {}",
+    "            for k, o in opts.items():",
+    "                if len(o) == 3:  # a struct of ints, e.g. SO_LINGER: read its bytes, unpack",
+    "                    b = s.getsockopt(o[0], o[1], o[2])",
+    "                    found[k] = list(struct.unpack('%di' % (len(b) // 4), b))",
+    "                else:",
+    "                    found[k] = s.getsockopt(o[0], o[1])",
     "    except OSError: pass",
     "    finally:",
     "        s.detach(); os.close(fd)",
