@@ -4,7 +4,7 @@
  * OpError that names the operation, the network and the addresses.
  */
 import { C } from "../sys/constants.js";
-import { WriteFailure, type ReadErrorMapper } from "../poll/fd.js";
+import type { ReadErrorMapper, WriteErrorMapper } from "../poll/fd.js";
 import { OpError, type Addr } from "./errors.js";
 import { type NetFD, wrapSyscallError } from "./fd_posix.js";
 
@@ -44,7 +44,7 @@ const chunkSize = 64 * 1024;
  * SocketConn is the implementation all socket conns share (Go's unexported `conn`). Use the
  * concrete classes, `TCPConn` and `UnixConn`.
  */
-export abstract class SocketConn implements Conn, ReadErrorMapper {
+export abstract class SocketConn implements Conn, ReadErrorMapper, WriteErrorMapper {
   /** @internal */
   protected readonly fd: NetFD;
 
@@ -69,15 +69,8 @@ export abstract class SocketConn implements Conn, ReadErrorMapper {
    * Concurrent writes never interleave. A failure rejects with an OpError whose
    * `bytesWritten` says how much went out first.
    */
-  async write(p: Uint8Array): Promise<number> {
-    try {
-      return await this.fd.write(p, 0, p.length);
-    } catch (err) {
-      const f = err as WriteFailure;
-      const e = this.opError("write", wrapSyscallError("write", f.err));
-      e.bytesWritten = f.n;
-      throw e;
-    }
+  write(p: Uint8Array): Promise<number> {
+    return this.fd.write(p, 0, p.length, this);
   }
 
   /**
@@ -153,6 +146,23 @@ export abstract class SocketConn implements Conn, ReadErrorMapper {
     }
   }
 
+  /**
+   * @internal The body of closeRead and closeWrite (on TCPConn and UnixConn, as in Go): shut
+   * down one direction, Go's "close" OpError on failure. The write side waits for the writes
+   * already queued, so a shutdown cannot cut one short.
+   */
+  protected async shutdown(how: number): Promise<void> {
+    const shut = () => {
+      try {
+        this.fd.shutdown(how);
+      } catch (err) {
+        throw this.opError("close", err as Error);
+      }
+    };
+    if (how === C.SHUT_RD) shut();
+    else await this.fd.pfd.afterWrites(shut);
+  }
+
   /** @internal Sets an int option; `withPeer` picks Go's error form for the option. */
   protected setOption(level: number, name: number, value: number, withPeer: boolean): void {
     try {
@@ -174,6 +184,13 @@ export abstract class SocketConn implements Conn, ReadErrorMapper {
   /** @internal How a failed read is reported: "read tcp L->R: read: connection reset by peer". */
   mapReadError(err: Error): Error {
     return this.opError("read", wrapSyscallError("read", err));
+  }
+
+  /** @internal How a failed write is reported, with the bytes that went out first. */
+  mapWriteError(err: Error, written: number): Error {
+    const e = this.opError("write", wrapSyscallError("write", err));
+    e.bytesWritten = written;
+    return e;
   }
 
   /** @internal An OpError naming this conn's local and remote addresses. */

@@ -6,7 +6,7 @@
 import { binding } from "../sys/binding.js";
 import { Errno, SyscallError, syscallError } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
-import { FD, type MsgReader, type ReadErrorMapper } from "../poll/fd.js";
+import { FD, type MsgReader, type ReadErrorMapper, type WriteErrorMapper } from "../poll/fd.js";
 import type { RawSockaddr } from "../sys/binding.js";
 import type { Addr } from "./errors.js";
 import { IP } from "./ip.js";
@@ -107,8 +107,8 @@ export class NetFD {
     return this.pfd.read(p, off, len, mapper);
   }
 
-  write(p: Uint8Array, off: number, len: number): Promise<number> {
-    return this.pfd.write(p, off, len);
+  write(p: Uint8Array, off: number, len: number, mapper: WriteErrorMapper): Promise<number> {
+    return this.pfd.write(p, off, len, mapper);
   }
 
   /** accept returns the next connection as a NetFD with its addresses set. */

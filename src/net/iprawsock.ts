@@ -4,7 +4,6 @@
  */
 import type { Addr } from "./errors.js";
 import { IPAddr } from "./addr.js";
-import { inetSockaddr } from "./sockaddr_posix.js";
 import { PacketSocketConn, type Datagram, type ReadFromResult } from "./packetconn.js";
 
 /**
@@ -44,10 +43,6 @@ export class IPConn extends PacketSocketConn<IPAddr> {
 
   /** @internal Go's raw IP writeTo and writeMsg checks. */
   protected destination(addr: Addr | null, forMsg: boolean): Uint8Array | null {
-    if (addr !== null && !(addr instanceof IPAddr)) throw this.wrongType();
-    if (!forMsg && addr === null) throw this.wrongType();
-    this.checkConnected(addr, forMsg);
-    if (addr === null) return null;
-    return this.encode(forMsg, () => inetSockaddr(this.fd.family, addr));
+    return this.inetDestination(addr, forMsg, IPAddr);
   }
 }

@@ -7,6 +7,7 @@ import { E, Errno } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
 import { OpError, ErrWriteToConnected, errMissingAddress, type Addr } from "./errors.js";
 import { wrapSyscallError } from "./fd_posix.js";
+import { inetSockaddr, type InetAddr } from "./sockaddr_posix.js";
 import type { MsgReader } from "../poll/fd.js";
 import { SocketConn, type Conn, type DeadlineTime } from "./conn.js";
 
@@ -186,6 +187,23 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
     }
     if (this.fd.isConnected) throw ErrWriteToConnected;
     if (addr === null) throw errMissingAddress;
+  }
+
+  /**
+   * @internal Go's writeTo and writeMsg checks for IP sockets (UDPConn, IPConn): an address of
+   * type `kind` (else a bare EINVAL), none on a connected conn, one otherwise; encoded for the
+   * socket's family.
+   */
+  protected inetDestination(
+    addr: Addr | null,
+    forMsg: boolean,
+    kind: abstract new (...args: never[]) => InetAddr,
+  ): Uint8Array | null {
+    if (addr !== null && !(addr instanceof kind)) throw this.wrongType();
+    if (!forMsg && addr === null) throw this.wrongType();
+    this.checkConnected(addr, forMsg);
+    if (addr === null) return null;
+    return this.encode(forMsg, () => inetSockaddr(this.fd.family, addr as InetAddr));
   }
 
   /** @internal Go's answer to a writeTo address of the wrong type: a bare EINVAL. */

@@ -33,7 +33,7 @@ export class TCPConn extends SocketConn {
    * closeRead shuts down the reading side: later reads see end of stream.
    */
   async closeRead(): Promise<void> {
-    this.#shutdown(C.SHUT_RD!);
+    await this.shutdown(C.SHUT_RD!);
   }
 
   /**
@@ -41,7 +41,7 @@ export class TCPConn extends SocketConn {
    * peer then reads end of stream. Go: CloseWrite does not wait for concurrent writes.
    */
   async closeWrite(): Promise<void> {
-    await this.fd.pfd.afterWrites(() => this.#shutdown(C.SHUT_WR!));
+    await this.shutdown(C.SHUT_WR!);
   }
 
   /** setNoDelay turns Nagle's algorithm off (true, the default) or on (false). */
@@ -94,13 +94,6 @@ export class TCPConn extends SocketConn {
     }
   }
 
-  #shutdown(how: number): void {
-    try {
-      this.fd.shutdown(how);
-    } catch (err) {
-      throw this.opError("close", err as Error);
-    }
-  }
 }
 
 /** TCPListener is a TCP network listener, Go's `net.TCPListener`. Accepted conns are TCPConns. */

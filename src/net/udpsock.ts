@@ -5,7 +5,6 @@
 import { C } from "../sys/constants.js";
 import type { Addr } from "./errors.js";
 import { UDPAddr } from "./addr.js";
-import { inetSockaddr } from "./sockaddr_posix.js";
 import { PacketSocketConn, type Datagram, type ReadFromResult } from "./packetconn.js";
 import { ipMreq, ipv6Mreq } from "./sockopt_posix.js";
 
@@ -33,11 +32,7 @@ export class UDPConn extends PacketSocketConn<UDPAddr> {
 
   /** @internal Go's UDP writeTo and writeMsg checks. */
   protected destination(addr: Addr | null, forMsg: boolean): Uint8Array | null {
-    if (addr !== null && !(addr instanceof UDPAddr)) throw this.wrongType();
-    if (!forMsg && addr === null) throw this.wrongType();
-    this.checkConnected(addr, forMsg);
-    if (addr === null) return null;
-    return this.encode(forMsg, () => inetSockaddr(this.fd.family, addr));
+    return this.inetDestination(addr, forMsg, UDPAddr);
   }
 
   /** setBroadcast allows or forbids sending to broadcast addresses (SO_BROADCAST; Go: on). */

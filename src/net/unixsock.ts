@@ -41,7 +41,7 @@ export class UnixConn<T extends Uint8Array | Datagram<UnixAddr> = Uint8Array> ex
 
   /** closeRead shuts down the reading side: later reads see end of stream. */
   async closeRead(): Promise<void> {
-    this.#shutdown(C.SHUT_RD!);
+    await this.shutdown(C.SHUT_RD!);
   }
 
   /**
@@ -49,7 +49,7 @@ export class UnixConn<T extends Uint8Array | Datagram<UnixAddr> = Uint8Array> ex
    * peer then reads end of stream. Go: CloseWrite does not wait for concurrent writes.
    */
   async closeWrite(): Promise<void> {
-    await this.fd.pfd.afterWrites(() => this.#shutdown(C.SHUT_WR!));
+    await this.shutdown(C.SHUT_WR!);
   }
 
   /**
@@ -94,13 +94,6 @@ export class UnixConn<T extends Uint8Array | Datagram<UnixAddr> = Uint8Array> ex
     return this.encode(forMsg, () => unixSockaddr(a.name));
   }
 
-  #shutdown(how: number): void {
-    try {
-      this.fd.shutdown(how);
-    } catch (err) {
-      throw this.opError("close", err as Error);
-    }
-  }
 }
 
 /**

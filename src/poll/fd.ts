@@ -64,14 +64,11 @@ interface ReadOp {
 }
 
 /**
- * WriteFailure carries the error of a failed write together with the bytes the kernel took
- * before it failed (Go's `(n, err)` pair).
+ * What turns a failed write into the caller's error, given how many bytes the kernel took
+ * first (Go's `(n, err)` pair); a conn passes itself, as it does for reads.
  */
-export class WriteFailure {
-  constructor(
-    readonly err: Error,
-    readonly n: number,
-  ) {}
+export interface WriteErrorMapper {
+  mapWriteError(err: Error, written: number): Error;
 }
 
 /** Options of an {@link FD}. */
@@ -220,9 +217,10 @@ export class FD {
 
   /**
    * write writes all of `p[off, off+len)`, across as many syscalls as it takes; concurrent
-   * writes never interleave. On failure it rejects with a {@link WriteFailure}.
+   * writes never interleave. A failure rejects with `mapper`'s error for it and the bytes
+   * written before it.
    */
-  async write(p: Uint8Array, off: number, len: number): Promise<number> {
+  async write(p: Uint8Array, off: number, len: number, mapper: WriteErrorMapper): Promise<number> {
     const lock = this.#wLock;
     const wait = lock.acquire();
     if (wait !== undefined) await wait;
@@ -243,7 +241,7 @@ export class FD {
         await this.#wait(W);
       }
     } catch (err) {
-      throw new WriteFailure(err as Error, nn);
+      throw mapper.mapWriteError(err as Error, nn);
     } finally {
       lock.release();
     }
