@@ -14,6 +14,7 @@
         "native/msg.c",
         "native/cmsg.c",
         "native/iface.c",
+        "native/file.c",
         "native/poll.c"
       ],
       "defines": ["NAPI_VERSION=8"],

@@ -4,6 +4,7 @@
  * The module is context-aware (NAPI_MODULE_INIT): all state hangs off the
  * napi_env passed in, so loading it in several worker threads is safe.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <uv.h>
@@ -47,20 +48,77 @@ int sk_napi_args(napi_env env, napi_callback_info info, size_t n,
   return 0;
 }
 
+/* Numbers are read as doubles and must hold an exact integer in range:
+ * napi_get_value_int32 would silently turn NaN and Infinity into 0 and 1.5
+ * into 1, and a NaN that becomes fd 0 reads from stdin. One N-API call,
+ * as before; the checks are a few compares. NaN fails every comparison, so
+ * the range tests refuse it, and the cast happens only once the value is
+ * known to fit (casting an out-of-range double is undefined in C11).
+ */
 int sk_napi_int(napi_env env, napi_value v, const char* what, int32_t* out) {
-  if (napi_get_value_int32(env, v, out) != napi_ok)
-    return sk_napi_fail(env, what, "a number");
+  double d;
+
+  if (napi_get_value_double(env, v, &d) != napi_ok ||
+      !(d >= INT32_MIN && d <= INT32_MAX) || (double) (int32_t) d != d) {
+    return sk_napi_fail(env, what, "a 32-bit integer");
+  }
+  *out = (int32_t) d;
   return 0;
 }
 
-int sk_napi_size(napi_env env, napi_value v, const char* what, size_t* out) {
-  int64_t n;
+/* The largest size accepted: Number.MAX_SAFE_INTEGER, the last integer a
+ * double holds exactly (above it, 2^53 + 1 would read as 2^53 without
+ * complaint), or SIZE_MAX where size_t is smaller (32-bit builds). Chosen
+ * by the preprocessor so that no compare is always false (-Wtype-limits).
+ */
+#if SIZE_MAX < 9007199254740991ULL
+# define SK_SIZE_LIMIT ((double) SIZE_MAX)
+#else
+# define SK_SIZE_LIMIT 9007199254740991.0
+#endif
 
-  if (napi_get_value_int64(env, v, &n) != napi_ok)
-    return sk_napi_fail(env, what, "a number");
-  if (n < 0)
+int sk_napi_size(napi_env env, napi_value v, const char* what, size_t* out) {
+  double d;
+
+  if (napi_get_value_double(env, v, &d) != napi_ok ||
+      !(d >= 0 && d <= SK_SIZE_LIMIT) || (double) (uint64_t) d != d) {
     return sk_napi_fail(env, what, "a non-negative integer");
-  *out = (size_t) n;
+  }
+  *out = (size_t) d;
+  return 0;
+}
+
+/* A boolean, for on/off switches; no coercion, so 0, 1 and "" are refused.
+ */
+int sk_napi_bool(napi_env env, napi_value v, const char* what, bool* out) {
+  if (napi_get_value_bool(env, v, out) != napi_ok)
+    return sk_napi_fail(env, what, "a boolean");
+  return 0;
+}
+
+/* A path for the file calls: a string whose UTF-8 form, with its NUL,
+ * fits in buf (PATH_MAX bytes, the most any path syscall accepts). The
+ * first call only asks for the length, so that a longer string is
+ * reported rather than cut short. A string that is too long or holds a
+ * NUL (which C would read as its end, so that another file would be
+ * named) is the caller's errno, as the kernel would give: *err becomes
+ * -ENAMETOOLONG or -EINVAL; else 0.
+ */
+int sk_napi_path(napi_env env, napi_value v, const char* what, char* buf,
+                 size_t size, int* err) {
+  size_t len;
+
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok)
+    return sk_napi_fail(env, what, "a string");
+  *err = 0;
+  if (len >= size) {
+    *err = -ENAMETOOLONG;
+    return 0;
+  }
+  if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok)
+    return sk_napi_fail(env, what, "a string");
+  if (strlen(buf) != len)
+    *err = -EINVAL;
   return 0;
 }
 
@@ -141,6 +199,28 @@ int sk_napi_int32s(napi_env env, napi_value v, const char* what, size_t min,
   return 0;
 }
 
+/* A Float64Array of at least min elements, for results that may pass
+ * 2^31 (file sizes, inode numbers). Its data is aligned for double: V8
+ * refuses a Float64Array at a byteOffset that is not a multiple of 8.
+ */
+int sk_napi_float64s(napi_env env, napi_value v, const char* what,
+                     size_t min, double** data) {
+  napi_typedarray_type type;
+  char must[64];
+  size_t len;
+  void* p;
+
+  if (napi_get_typedarray_info(env, v, &type, &len, &p, NULL, NULL) !=
+          napi_ok ||
+      type != napi_float64_array || len < min) {
+    snprintf(must, sizeof(must), "a Float64Array of at least %zu elements",
+             min);
+    return sk_napi_fail(env, what, must);
+  }
+  *data = p;
+  return 0;
+}
+
 /* Returns a new Uint8Array holding a copy of len bytes from src. The copy
  * is of kernel output (an address, a control message's payload), never of
  * a JavaScript buffer on the I/O path.
@@ -204,13 +284,17 @@ NAPI_MODULE_INIT() {
     return NULL;
   }
 
-  /* The names and order follow the manifest, src/sys/binding.ts. */
+  /* The names and order follow the manifest, src/sys/binding.ts; each JS
+   * name maps to sk_<family>_<verb>_js of native/<family>.c, declared in
+   * binding.h. test/sys/manifest.test.ts checks all three agree.
+   */
   napi_property_descriptor props[] = {
     SK_VALUE("constants", constants),
     SK_VALUE("errnos", errnos),
     SK_VALUE("POLL_READABLE", readable),
     SK_VALUE("POLL_WRITABLE", writable),
     SK_METHOD("socket", sk_socket_open_js),
+    SK_METHOD("socketpair", sk_socket_pair_js),
     SK_METHOD("close", sk_socket_close_js),
     SK_METHOD("bind", sk_socket_bind_js),
     SK_METHOD("listen", sk_socket_listen_js),
@@ -219,24 +303,29 @@ NAPI_MODULE_INIT() {
     SK_METHOD("shutdown", sk_socket_shutdown_js),
     SK_METHOD("read", sk_io_read_js),
     SK_METHOD("write", sk_io_write_js),
-    SK_METHOD("writev", sk_io_writev_js),
+    SK_METHOD("send", sk_io_send_js),
     SK_METHOD("getsockoptInt", sk_sockopt_get_int_js),
     SK_METHOD("setsockoptInt", sk_sockopt_set_int_js),
     SK_METHOD("setsockoptLinger", sk_sockopt_set_linger_js),
+    SK_METHOD("setsockoptBytes", sk_sockopt_set_bytes_js),
     SK_METHOD("sockaddrInet", sk_sockaddr_inet_js),
     SK_METHOD("sockaddrUnix", sk_sockaddr_unix_js),
     SK_METHOD("getsockname", sk_sockaddr_getsockname_js),
     SK_METHOD("getpeername", sk_sockaddr_getpeername_js),
     SK_METHOD("recvmsg", sk_msg_recv_js),
     SK_METHOD("sendmsg", sk_msg_send_js),
-    SK_METHOD("setsockoptBytes", sk_sockopt_set_bytes_js),
-    SK_METHOD("getsockoptBytes", sk_sockopt_get_bytes_js),
-    SK_METHOD("socketpair", sk_socket_pair_js),
     SK_METHOD("cmsgSpace", sk_cmsg_space_js),
     SK_METHOD("unixRights", sk_cmsg_unix_rights_js),
     SK_METHOD("parseControlMessages", sk_cmsg_parse_js),
     SK_METHOD("ifNameToIndex", sk_iface_name_to_index_js),
     SK_METHOD("ifIndexToName", sk_iface_index_to_name_js),
+    SK_METHOD("pipe", sk_file_pipe_js),
+    SK_METHOD("mkfifo", sk_file_mkfifo_js),
+    SK_METHOD("open", sk_file_open_js),
+    SK_METHOD("dup", sk_file_dup_js),
+    SK_METHOD("setNonblock", sk_file_set_nonblock_js),
+    SK_METHOD("fstat", sk_file_fstat_js),
+    SK_METHOD("stat", sk_file_stat_js),
     SK_METHOD("pollOpen", sk_poll_open_js),
     SK_METHOD("pollUpdate", sk_poll_update_js),
     SK_METHOD("pollRef", sk_poll_ref_js),

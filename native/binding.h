@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 
 #include <node_api.h>
 
@@ -40,6 +41,38 @@
 # define SK_IOV_MAX 1024
 #endif
 
+/*
+ * The largest path the file calls take, NUL included. Linux and macOS both
+ * define PATH_MAX in limits.h (with _GNU_SOURCE and _DARWIN_C_SOURCE, as
+ * binding.gyp sets); 4096 is Linux's value, a last resort elsewhere.
+ */
+#ifdef PATH_MAX
+# define SK_PATH_MAX PATH_MAX
+#else
+# define SK_PATH_MAX 4096
+#endif
+
+/* The slots of recvmsg's `info` Int32Array (msg.c), exported to
+ * JavaScript as the SK_RECVMSG_INFO_* constants (constants.c) so that the
+ * two sides cannot disagree. SK_RECVMSG_INFO_COUNT is the length `info`
+ * must have.
+ */
+enum {
+  SK_RECVMSG_INFO_FAMILY,
+  SK_RECVMSG_INFO_ADDRLEN,
+  SK_RECVMSG_INFO_PORT,
+  SK_RECVMSG_INFO_SCOPE,
+  SK_RECVMSG_INFO_FLAGS,
+  SK_RECVMSG_INFO_OOBN,
+  SK_RECVMSG_INFO_COUNT
+};
+
+/* The smallest `from` recvmsg accepts (SK_RECVMSG_FROM_SIZE in JS): a
+ * whole sockaddr_un, so any sun_path the kernel reports fits (Linux may
+ * count one NUL past a full 108-byte path, unix(7) BUGS).
+ */
+#define SK_RECVMSG_FROM_SIZE sizeof(struct sockaddr_un)
+
 /* Argument checking and result helpers (binding.c). On failure each checker
  * has already thrown a TypeError and returns -1; the caller then returns NULL
  * at once so that JavaScript sees the exception.
@@ -48,6 +81,9 @@ int sk_napi_args(napi_env env, napi_callback_info info, size_t n,
                  napi_value* argv);
 int sk_napi_int(napi_env env, napi_value v, const char* what, int32_t* out);
 int sk_napi_size(napi_env env, napi_value v, const char* what, size_t* out);
+int sk_napi_bool(napi_env env, napi_value v, const char* what, bool* out);
+int sk_napi_path(napi_env env, napi_value v, const char* what, char* buf,
+                 size_t size, int* err);
 int sk_napi_bytes(napi_env env, napi_value v, const char* what, void** data,
                   size_t* len);
 int sk_napi_range(napi_env env, napi_value buf, napi_value off,
@@ -56,6 +92,8 @@ int sk_napi_bytes_or_null(napi_env env, napi_value v, const char* what,
                           void** data, size_t* len);
 int sk_napi_int32s(napi_env env, napi_value v, const char* what, size_t min,
                    int32_t** data);
+int sk_napi_float64s(napi_env env, napi_value v, const char* what,
+                     size_t min, double** data);
 napi_value sk_napi_copy(napi_env env, const void* src, size_t len);
 napi_value sk_napi_number(napi_env env, int64_t n);
 napi_value sk_napi_type_error(napi_env env, const char* message);
@@ -105,9 +143,12 @@ napi_value sk_constants_object(napi_env env);
 napi_value sk_errno_object(napi_env env);
 int sk_errno_add_ext(napi_env env, napi_value obj);
 
-/* N-API entry points, one per function of the manifest (src/sys/binding.ts).
+/* N-API entry points, one per function of the manifest (src/sys/binding.ts)
+ * and in its order, grouped by family. test/sys/manifest.test.ts checks
+ * that this list, binding.c's table and the manifest agree.
  */
 napi_value sk_socket_open_js(napi_env env, napi_callback_info info);
+napi_value sk_socket_pair_js(napi_env env, napi_callback_info info);
 napi_value sk_socket_close_js(napi_env env, napi_callback_info info);
 napi_value sk_socket_bind_js(napi_env env, napi_callback_info info);
 napi_value sk_socket_listen_js(napi_env env, napi_callback_info info);
@@ -117,11 +158,12 @@ napi_value sk_socket_shutdown_js(napi_env env, napi_callback_info info);
 
 napi_value sk_io_read_js(napi_env env, napi_callback_info info);
 napi_value sk_io_write_js(napi_env env, napi_callback_info info);
-napi_value sk_io_writev_js(napi_env env, napi_callback_info info);
+napi_value sk_io_send_js(napi_env env, napi_callback_info info);
 
 napi_value sk_sockopt_get_int_js(napi_env env, napi_callback_info info);
 napi_value sk_sockopt_set_int_js(napi_env env, napi_callback_info info);
 napi_value sk_sockopt_set_linger_js(napi_env env, napi_callback_info info);
+napi_value sk_sockopt_set_bytes_js(napi_env env, napi_callback_info info);
 
 napi_value sk_sockaddr_inet_js(napi_env env, napi_callback_info info);
 napi_value sk_sockaddr_unix_js(napi_env env, napi_callback_info info);
@@ -130,9 +172,6 @@ napi_value sk_sockaddr_getpeername_js(napi_env env, napi_callback_info info);
 
 napi_value sk_msg_recv_js(napi_env env, napi_callback_info info);
 napi_value sk_msg_send_js(napi_env env, napi_callback_info info);
-napi_value sk_sockopt_set_bytes_js(napi_env env, napi_callback_info info);
-napi_value sk_sockopt_get_bytes_js(napi_env env, napi_callback_info info);
-napi_value sk_socket_pair_js(napi_env env, napi_callback_info info);
 
 napi_value sk_cmsg_space_js(napi_env env, napi_callback_info info);
 napi_value sk_cmsg_unix_rights_js(napi_env env, napi_callback_info info);
@@ -140,6 +179,14 @@ napi_value sk_cmsg_parse_js(napi_env env, napi_callback_info info);
 
 napi_value sk_iface_name_to_index_js(napi_env env, napi_callback_info info);
 napi_value sk_iface_index_to_name_js(napi_env env, napi_callback_info info);
+
+napi_value sk_file_pipe_js(napi_env env, napi_callback_info info);
+napi_value sk_file_mkfifo_js(napi_env env, napi_callback_info info);
+napi_value sk_file_open_js(napi_env env, napi_callback_info info);
+napi_value sk_file_dup_js(napi_env env, napi_callback_info info);
+napi_value sk_file_set_nonblock_js(napi_env env, napi_callback_info info);
+napi_value sk_file_fstat_js(napi_env env, napi_callback_info info);
+napi_value sk_file_stat_js(napi_env env, napi_callback_info info);
 
 napi_value sk_poll_open_js(napi_env env, napi_callback_info info);
 napi_value sk_poll_update_js(napi_env env, napi_callback_info info);

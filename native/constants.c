@@ -1,15 +1,21 @@
 /*
  * The `constants` object: address families, socket types, levels, options,
- * shutdown modes and message flags, read from this platform's headers.
+ * shutdown modes, message flags, open(2) flags and file types, read from
+ * this platform's headers, and the layout facts (SK_*) of the structs
+ * JavaScript reads or builds.
  *
  * Every name sits under #ifdef (or #if defined) because the set differs
  * between Linux and macOS, and JavaScript must read the numbers from here
  * rather than hard-code them (they differ too: SOL_SOCKET is 1 on Linux and
  * 0xffff on macOS). A name the platform lacks is simply absent.
  */
+#include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include "binding.h"
 
@@ -232,10 +238,117 @@ static const sk_name_t sk_constants_misc[] = {
   { NULL, 0 }
 };
 
+/* open(2) flags and file types (open(2), inode(7)), for the ipc layer's
+ * pipes and FIFOs. O_CLOEXEC is listed for completeness: open always adds
+ * it (file.c).
+ */
+static const sk_name_t sk_constants_file[] = {
+#ifdef O_RDONLY
+  SK_NAME(O_RDONLY),
+#endif
+#ifdef O_WRONLY
+  SK_NAME(O_WRONLY),
+#endif
+#ifdef O_RDWR
+  SK_NAME(O_RDWR),
+#endif
+#ifdef O_ACCMODE
+  SK_NAME(O_ACCMODE),
+#endif
+#ifdef O_CREAT
+  SK_NAME(O_CREAT),
+#endif
+#ifdef O_EXCL
+  SK_NAME(O_EXCL),
+#endif
+#ifdef O_TRUNC
+  SK_NAME(O_TRUNC),
+#endif
+#ifdef O_APPEND
+  SK_NAME(O_APPEND),
+#endif
+#ifdef O_SYNC
+  SK_NAME(O_SYNC),
+#endif
+#ifdef O_NONBLOCK
+  SK_NAME(O_NONBLOCK),
+#endif
+#ifdef O_CLOEXEC
+  SK_NAME(O_CLOEXEC),
+#endif
+#ifdef O_NOCTTY
+  SK_NAME(O_NOCTTY),
+#endif
+#ifdef S_IFMT
+  SK_NAME(S_IFMT),
+#endif
+#ifdef S_IFIFO
+  SK_NAME(S_IFIFO),
+#endif
+#ifdef S_IFCHR
+  SK_NAME(S_IFCHR),
+#endif
+#ifdef S_IFSOCK
+  SK_NAME(S_IFSOCK),
+#endif
+#ifdef S_IFREG
+  SK_NAME(S_IFREG),
+#endif
+#ifdef S_IFDIR
+  SK_NAME(S_IFDIR),
+#endif
+#ifdef S_IFBLK
+  SK_NAME(S_IFBLK),
+#endif
+#ifdef S_IFLNK
+  SK_NAME(S_IFLNK),
+#endif
+  /* Writes of at most PIPE_BUF bytes to a pipe are atomic (pipe(7)). */
+#ifdef PIPE_BUF
+  SK_NAME(PIPE_BUF),
+#endif
+  { NULL, 0 }
+};
+
+/* Layout facts, so that JavaScript hard-codes no size, offset or byte
+ * order of a C struct. The names start with SK_ because they are sockit's,
+ * not the platform's.
+ */
+static const sk_name_t sk_constants_layout[] = {
+  { "SK_SOCKADDR_UN_SIZE", (int64_t) sizeof(struct sockaddr_un) },
+  { "SK_SOCKADDR_STORAGE_SIZE", (int64_t) sizeof(struct sockaddr_storage) },
+  SK_NAME(SK_RECVMSG_FROM_SIZE),
+  SK_NAME(SK_RECVMSG_INFO_FAMILY),
+  SK_NAME(SK_RECVMSG_INFO_ADDRLEN),
+  SK_NAME(SK_RECVMSG_INFO_PORT),
+  SK_NAME(SK_RECVMSG_INFO_SCOPE),
+  SK_NAME(SK_RECVMSG_INFO_FLAGS),
+  SK_NAME(SK_RECVMSG_INFO_OOBN),
+  SK_NAME(SK_RECVMSG_INFO_COUNT),
+  /* An SCM_RIGHTS payload is an array of int in host byte order. */
+  { "SK_SIZEOF_INT", (int64_t) sizeof(int) },
+  /* GCC and clang both predefine the byte-order macros. */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__)
+  { "SK_LITTLE_ENDIAN", __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ },
+#endif
+  /* struct ip_mreqn (ip(7)) is Linux's: it picks the multicast interface
+   * by index, as Go's Interface does. Other systems have only ip_mreq.
+   */
+#ifdef __linux__
+  { "SK_IP_MREQN_SIZE", (int64_t) sizeof(struct ip_mreqn) },
+  { "SK_IP_MREQN_MULTIADDR",
+    (int64_t) offsetof(struct ip_mreqn, imr_multiaddr) },
+  { "SK_IP_MREQN_ADDRESS", (int64_t) offsetof(struct ip_mreqn, imr_address) },
+  { "SK_IP_MREQN_IFINDEX", (int64_t) offsetof(struct ip_mreqn, imr_ifindex) },
+#endif
+  { NULL, 0 }
+};
+
 napi_value sk_constants_object(napi_env env) {
   static const sk_name_t* const tables[] = {
     sk_constants_family, sk_constants_socket, sk_constants_ip,
-    sk_constants_ipv6, sk_constants_tcp, sk_constants_misc
+    sk_constants_ipv6, sk_constants_tcp, sk_constants_misc,
+    sk_constants_file, sk_constants_layout
   };
   napi_value obj;
   size_t i;

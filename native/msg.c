@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -31,18 +32,6 @@
 #else
 # define SK_MSG_NOSIGNAL 0
 #endif
-
-/* The smallest `from` recvmsg accepts, as the manifest documents it: a
- * whole sockaddr_un on Linux, so any sun_path the kernel reports fits
- * (Linux may count one NUL past a full 108-byte path, unix(7) BUGS).
- */
-#define SK_MSG_FROM_MIN 110
-
-/* The slots of recvmsg's `info` (src/sys/binding.ts). */
-enum {
-  SK_MSG_FAMILY, SK_MSG_ADDRLEN, SK_MSG_PORT, SK_MSG_SCOPE, SK_MSG_FLAGS,
-  SK_MSG_OOBLEN, SK_MSG_INFO_LEN
-};
 
 #ifndef SK_HAVE_CMSG_CLOEXEC
 /* Without MSG_CMSG_CLOEXEC (macOS), received fds get FD_CLOEXEC just after
@@ -129,19 +118,19 @@ static void sk_msg_report(const struct msghdr* msg, unsigned char* from,
   memset(&parts, 0, sizeof(parts));
   if (msg->msg_namelen > 0)
     sk_sockaddr_parse(msg->msg_name, msg->msg_namelen, &parts);
-  /* No length the kernel reports exceeds SK_MSG_FROM_MIN, but from is
+  /* No length the kernel reports exceeds SK_RECVMSG_FROM_SIZE, but from is
    * JavaScript's memory: it is never written past its end, whatever the
    * kernel says.
    */
   n = parts.len < from_len ? parts.len : from_len;
   if (n > 0)
     memcpy(from, parts.addr, n);
-  info[SK_MSG_FAMILY] = parts.family;
-  info[SK_MSG_ADDRLEN] = (int32_t) n;
-  info[SK_MSG_PORT] = (int32_t) parts.port;
-  info[SK_MSG_SCOPE] = (int32_t) parts.scope_id;
-  info[SK_MSG_FLAGS] = msg->msg_flags;
-  info[SK_MSG_OOBLEN] = (int32_t) msg->msg_controllen;
+  info[SK_RECVMSG_INFO_FAMILY] = parts.family;
+  info[SK_RECVMSG_INFO_ADDRLEN] = (int32_t) n;
+  info[SK_RECVMSG_INFO_PORT] = (int32_t) parts.port;
+  info[SK_RECVMSG_INFO_SCOPE] = (int32_t) parts.scope_id;
+  info[SK_RECVMSG_INFO_FLAGS] = msg->msg_flags;
+  info[SK_RECVMSG_INFO_OOBN] = (int32_t) msg->msg_controllen;
 }
 
 /* Points msg at the receive buffers. A zeroed family reads as "no
@@ -161,6 +150,18 @@ static void sk_msg_recv_prepare(struct msghdr* msg,
   msg->msg_iovlen = 1;
   msg->msg_control = oob;
   msg->msg_controllen = oob_len > INT_MAX ? INT_MAX : oob_len;
+}
+
+/* The message names the size, which differs between platforms (110 bytes
+ * on Linux, 106 on macOS); only misuse of the binding gets here.
+ */
+static napi_value sk_msg_from_error(napi_env env) {
+  char message[96];
+
+  snprintf(message, sizeof(message),
+           "sockit: from must be a Uint8Array of at least %zu bytes",
+           (size_t) SK_RECVMSG_FROM_SIZE);
+  return sk_napi_type_error(env, message);
 }
 
 /* recvmsg(fd, buf, off, len, oob, flags, from, info): see the manifest.
@@ -188,11 +189,11 @@ napi_value sk_msg_recv_js(napi_env env, napi_callback_info info) {
       sk_napi_bytes_or_null(env, argv[4], "oob", &oob, &oob_len) ||
       sk_napi_int(env, argv[5], "flags", &flags) ||
       sk_napi_bytes(env, argv[6], "from", &from, &from_len) ||
-      sk_napi_int32s(env, argv[7], "info", SK_MSG_INFO_LEN, &out)) {
+      sk_napi_int32s(env, argv[7], "info", SK_RECVMSG_INFO_COUNT, &out)) {
     return NULL;
   }
-  if (from_len < SK_MSG_FROM_MIN)
-    return sk_napi_type_error(env, "sockit: from must hold 110 bytes");
+  if (from_len < SK_RECVMSG_FROM_SIZE)
+    return sk_msg_from_error(env);
 
   sk_msg_recv_prepare(&msg, &ss, &iov, oob, oob_len);
   r = sk_msg_recv(fd, &msg, flags);

@@ -1,7 +1,8 @@
 /*
  * Socket options: getsockopt(2) and setsockopt(2) of int-valued options,
- * SO_LINGER, whose value is a struct, and raw byte values for the structs
- * JavaScript lays out itself (ip_mreq, ipv6_mreq, ip_mreqn).
+ * SO_LINGER, whose value is a struct, and setting raw byte values for the
+ * structs JavaScript lays out itself (ip_mreqn, ipv6_mreq) from the
+ * layout facts constants.c exports.
  *
  * Which level and name to use is policy and lives in JavaScript (as Go's
  * sockopt_*.go files); these wrappers only move the value.
@@ -57,22 +58,6 @@ static int sk_sockopt_set_bytes(int fd, int level, int name, const void* p,
   if (setsockopt(fd, level, name, p, (socklen_t) n))
     return -errno;
   return 0;
-}
-
-/* Returns the value's length as the kernel reports it. Linux cuts a value
- * to the buffer and says how much it wrote, but some options (and other
- * systems) report the full size, which can exceed n; the bytes in the
- * buffer are then the first n of the value, and the caller sees that it
- * was cut.
- */
-static int64_t sk_sockopt_get_bytes(int fd, int level, int name, void* p,
-                                    size_t n) {
-  socklen_t len;
-
-  len = n > INT_MAX ? INT_MAX : (socklen_t) n;
-  if (getsockopt(fd, level, name, p, &len))
-    return -errno;
-  return len;
 }
 
 napi_value sk_sockopt_get_int_js(napi_env env, napi_callback_info info) {
@@ -137,45 +122,21 @@ napi_value sk_sockopt_set_linger_js(napi_env env, napi_callback_info info) {
   return sk_napi_number(env, sk_sockopt_set_linger(fd, onoff, secs));
 }
 
-/* Shared argument handling of the byte-valued calls:
- * (fd, level, name, bytes).
- */
-static int sk_sockopt_bytes_args(napi_env env, napi_callback_info info,
-                                 const char* what, int32_t* fd,
-                                 int32_t* level, int32_t* name, void** p,
-                                 size_t* n) {
+/* setsockoptBytes(fd, level, name, value): a raw option value. */
+napi_value sk_sockopt_set_bytes_js(napi_env env, napi_callback_info info) {
   napi_value argv[4];
+  int32_t fd;
+  int32_t level;
+  int32_t name;
+  void* p;
+  size_t n;
 
   if (sk_napi_args(env, info, 4, argv) ||
-      sk_napi_int(env, argv[0], "fd", fd) ||
-      sk_napi_int(env, argv[1], "level", level) ||
-      sk_napi_int(env, argv[2], "name", name) ||
-      sk_napi_bytes(env, argv[3], what, p, n)) {
-    return -1;
+      sk_napi_int(env, argv[0], "fd", &fd) ||
+      sk_napi_int(env, argv[1], "level", &level) ||
+      sk_napi_int(env, argv[2], "name", &name) ||
+      sk_napi_bytes(env, argv[3], "value", &p, &n)) {
+    return NULL;
   }
-  return 0;
-}
-
-napi_value sk_sockopt_set_bytes_js(napi_env env, napi_callback_info info) {
-  int32_t fd;
-  int32_t level;
-  int32_t name;
-  void* p;
-  size_t n;
-
-  if (sk_sockopt_bytes_args(env, info, "value", &fd, &level, &name, &p, &n))
-    return NULL;
   return sk_napi_number(env, sk_sockopt_set_bytes(fd, level, name, p, n));
-}
-
-napi_value sk_sockopt_get_bytes_js(napi_env env, napi_callback_info info) {
-  int32_t fd;
-  int32_t level;
-  int32_t name;
-  void* p;
-  size_t n;
-
-  if (sk_sockopt_bytes_args(env, info, "out", &fd, &level, &name, &p, &n))
-    return NULL;
-  return sk_napi_number(env, sk_sockopt_get_bytes(fd, level, name, p, n));
 }

@@ -18,7 +18,8 @@ export {
 } from "./net/errors.js";
 export * from "./net/address.js";
 export * as netip from "./netip.js";
-export type { Conn, DeadlineTime } from "./net/conn.js";
+export type { Conn, DeadlineTime, HalfCloser } from "./net/conn.js";
+export { canHalfClose } from "./net/conn.js";
 export { SocketConn } from "./net/conn.js";
 export type { Listener } from "./net/listener.js";
 export { SocketListener } from "./net/listener.js";
@@ -55,3 +56,21 @@ export {
   MSG_CTRUNC,
   type ControlMessage,
 } from "./net/cmsg.js";
+export { File, newFile } from "./ipc/file.js";
+export { pipe, mkfifo } from "./ipc/pipe.js";
+export {
+  openFile,
+  O_RDONLY,
+  O_WRONLY,
+  O_RDWR,
+  O_APPEND,
+  O_CREATE,
+  O_EXCL,
+  O_SYNC,
+  O_TRUNC,
+  type OpenFlag,
+  type OpenOptions,
+} from "./ipc/open.js";
+export { PathError, ErrFileClosed } from "./ipc/errors.js";
+export { ErrNoDeadline, ErrFileClosing } from "./poll/errors.js";
+export { fileConn, fileListener, filePacketConn, socketpair } from "./net/file_posix.js";

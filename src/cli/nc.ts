@@ -6,7 +6,7 @@
  */
 import type { Readable, Writable } from "node:stream";
 import { debuglog } from "node:util";
-import { dial, listen, OpError, type Conn } from "../index.js";
+import { canHalfClose, dial, listen, OpError, type Conn } from "../index.js";
 import { showAddr } from "./table.js";
 import { isMessageKind, maxMessage, netKind } from "./networks.js";
 import { SignalTrap } from "./signals.js";
@@ -92,15 +92,6 @@ function copyBothWays(conn: Conn, maxWrite: number, o: NcOptions): Promise<void>
     }, reject);
     copyOut(conn, o.stdout).then(resolve, reject);
   }).finally(() => clearTimeout(timer));
-}
-
-/** The interface of conns that can half-close (TCPConn, UnixConn). */
-interface HalfCloser {
-  closeWrite(): Promise<void>;
-}
-
-function canHalfClose(c: Conn): c is Conn & HalfCloser {
-  return typeof (c as Partial<HalfCloser>).closeWrite === "function";
 }
 
 /** copyIn writes stdin to the conn, then half-closes the conn at stdin's end. */

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { dial, listen, type Addr, type Conn, type Listener } from "../index.js";
+import { canHalfClose, dial, listen, type Addr, type Conn, type Listener } from "../index.js";
 import { showAddr } from "./table.js";
 
 /** Where a trip registers what it opens, so the tour can close it even when the trip hangs. */
@@ -134,9 +134,8 @@ async function readFull(c: Conn, n: number): Promise<Uint8Array> {
 
 /** closeWrite half-closes a conn that can; `Conn` itself has no closeWrite (Go's does not). */
 async function closeWrite(c: Conn): Promise<void> {
-  const hc = c as Conn & { closeWrite?: () => Promise<void> };
-  if (typeof hc.closeWrite !== "function") throw new Error(`${c.constructor.name} cannot half-close`);
-  await hc.closeWrite();
+  if (!canHalfClose(c)) throw new Error(`${c.constructor.name} cannot half-close`);
+  await c.closeWrite();
 }
 
 /** expectSame throws unless the echo `got` is the message `sent`. */

@@ -12,6 +12,10 @@ export const MSG_TRUNC: number = C.MSG_TRUNC ?? 0;
 /** MSG_CTRUNC in readMsg's `flags`: the control data was longer than the control buffer. */
 export const MSG_CTRUNC: number = C.MSG_CTRUNC ?? 0;
 
+/** An SCM_RIGHTS payload is an array of C ints in host byte order. */
+const sizeofInt = C.SK_SIZEOF_INT!;
+const littleEndian = C.SK_LITTLE_ENDIAN === 1;
+
 /** One control message: its level and type (e.g. SOL_SOCKET, SCM_RIGHTS) and its payload. */
 export interface ControlMessage {
   level: number;
@@ -32,7 +36,7 @@ export function unixRights(...fds: number[]): Uint8Array {
 
 /** oobSpace gives the control-buffer bytes `n` passed fds need (CMSG_SPACE), for readMsg. */
 export function oobSpace(fds: number): number {
-  return binding.cmsgSpace(fds * 4);
+  return binding.cmsgSpace(fds * sizeofInt);
 }
 
 /**
@@ -53,6 +57,8 @@ export function parseUnixRights(m: ControlMessage): number[] {
   if (m.level !== C.SOL_SOCKET || m.type !== C.SCM_RIGHTS) throw new Errno(binding.errnos.EINVAL!);
   const view = new DataView(m.data.buffer, m.data.byteOffset, m.data.byteLength);
   const fds: number[] = [];
-  for (let off = 0; off + 4 <= m.data.length; off += 4) fds.push(view.getInt32(off, true));
+  for (let off = 0; off + sizeofInt <= m.data.length; off += sizeofInt) {
+    fds.push(view.getInt32(off, littleEndian));
+  }
   return fds;
 }

@@ -4,23 +4,12 @@
  * OpError that names the operation, the network and the addresses.
  */
 import { C } from "../sys/constants.js";
-import type { ReadErrorMapper, WriteErrorMapper } from "../poll/fd.js";
+import { FDStream, type DeadlineTime } from "../poll/stream.js";
 import { OpError, type Addr } from "./errors.js";
 import { type NetFD, wrapSyscallError } from "./fd_posix.js";
+import type { File } from "../ipc/file.js";
 
-/** A point in time for a deadline: a Date, epoch milliseconds, or null for none. */
-export type DeadlineTime = Date | number | null;
-
-/**
- * deadlineMs turns a deadline into the poll layer's epoch milliseconds: 0 for none, and any
- * time at or before the epoch becomes 1 so that it still counts as passed.
- */
-export function deadlineMs(t: DeadlineTime): number {
-  if (t === null) return 0;
-  const ms = typeof t === "number" ? t : t.getTime();
-  if (Number.isNaN(ms)) throw new TypeError("sockit: deadline is not a valid time");
-  return ms <= 0 ? 1 : ms;
-}
+export { deadlineMs, type DeadlineTime, type HalfCloser, canHalfClose } from "../poll/stream.js";
 
 /**
  * Conn is a generic stream-oriented network connection, Go's `net.Conn`: every conn sockit
@@ -37,90 +26,61 @@ export interface Conn extends AsyncDisposable {
   setWriteDeadline(t: DeadlineTime): void;
 }
 
-/** Size of the chunks async iteration reads. */
-const chunkSize = 64 * 1024;
-
 /**
- * SocketConn is the implementation all socket conns share (Go's unexported `conn`). Use the
- * concrete classes, `TCPConn` and `UnixConn`.
+ * SocketConn is the implementation all socket conns share (Go's unexported `conn`): the
+ * stream half (reads, writes, deadlines, chunks, close) comes from the poll layer's FDStream,
+ * and this adds addresses, socket options and Go's OpError. Use the concrete classes,
+ * `TCPConn`, `UnixConn`, `UDPConn` and `IPConn`.
  */
-export abstract class SocketConn implements Conn, ReadErrorMapper, WriteErrorMapper {
+export abstract class SocketConn extends FDStream implements Conn {
   /** @internal */
-  protected readonly fd: NetFD;
+  protected readonly nfd: NetFD;
 
   /** @internal */
   constructor(fd: NetFD) {
-    this.fd = fd;
+    super(fd.pfd);
+    this.nfd = fd;
   }
 
-  /**
-   * read reads up to `p.length` bytes into `p`: the count, or null at end of stream (Go's
-   * `io.EOF`). Concurrent reads are served whole, in call order.
-   *
-   * @example
-   * const n = await conn.read(buf); if (n === null) return; // peer closed
-   */
-  read(p: Uint8Array): Promise<number | null> {
-    return this.fd.read(p, 0, p.length, this);
+  /** @internal Closes the socket (its local address is kept for later errors). */
+  protected teardown(): void {
+    this.nfd.close();
   }
 
-  /**
-   * write writes all of `p` and resolves with `p.length` once the kernel holds every byte.
-   * Concurrent writes never interleave. A failure rejects with an OpError whose
-   * `bytesWritten` says how much went out first.
-   */
-  write(p: Uint8Array): Promise<number> {
-    return this.fd.write(p, 0, p.length, this);
-  }
-
-  /**
-   * close closes the connection: pending reads and writes reject with ErrClosed, and so does
-   * every later call, a second close included (Go's behaviour). Use `await using` or
-   * `Symbol.asyncDispose` for an idempotent close.
-   */
-  async close(): Promise<void> {
-    try {
-      this.fd.close();
-    } catch (err) {
-      throw this.opError("close", err as Error);
-    }
-  }
-
-  /** Idempotent close, for `await using`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.fd.pfd.closed) this.fd.close();
+  /** @internal "close tcp L->R: use of closed network connection". */
+  protected closeError(err: Error): Error {
+    return this.opError("close", err);
   }
 
   /** localAddr returns the local network address. */
   localAddr(): Addr | null {
-    return this.fd.laddr;
+    return this.nfd.laddr;
   }
 
   /** remoteAddr returns the remote network address. */
   remoteAddr(): Addr | null {
-    return this.fd.raddr;
+    return this.nfd.raddr;
   }
 
   /**
-   * setDeadline sets both the read and write deadlines: a Date, epoch milliseconds, or null
-   * for none. A deadline applies to calls already waiting and to later ones; once passed,
-   * they reject with ErrDeadlineExceeded ("i/o timeout") until it is moved.
+   * file returns a File owning a dup of the conn's socket, Go's `File`: closing either leaves
+   * the other open. It is named "tcp:L->R" as in Go; pass its `fd()` on (to a child, or with
+   * `unixRights`). A failure: "file tcp L->R: fcntl: too many open files".
    *
    * @example
-   * conn.setDeadline(Date.now() + 5000);
+   * const f = conn.file(); await conn.close(); // f still holds the socket
    */
-  setDeadline(t: DeadlineTime): void {
-    this.#setDeadline("rw", t);
+  file(): File {
+    try {
+      return this.nfd.dup();
+    } catch (err) {
+      throw this.opError("file", err as Error);
+    }
   }
 
-  /** setReadDeadline sets the deadline of reads; see {@link SocketConn.setDeadline}. */
-  setReadDeadline(t: DeadlineTime): void {
-    this.#setDeadline("r", t);
-  }
-
-  /** setWriteDeadline sets the deadline of writes; see {@link SocketConn.setDeadline}. */
-  setWriteDeadline(t: DeadlineTime): void {
-    this.#setDeadline("w", t);
+  /** fd returns the socket's descriptor number (the conn still owns it), or -1 once closed. */
+  fd(): number {
+    return this.pfd.closed ? -1 : this.pfd.sysfd;
   }
 
   /** setReadBuffer sets the kernel's receive buffer size (SO_RCVBUF; Linux doubles it). */
@@ -134,19 +94,6 @@ export abstract class SocketConn implements Conn, ReadErrorMapper, WriteErrorMap
   }
 
   /**
-   * chunks iterates the bytes that arrive, in chunks of up to 64 KiB, until end of stream
-   * (one message per chunk on message sockets). Breaking out of the loop leaves the conn open.
-   */
-  async *chunks(): AsyncGenerator<Uint8Array, void, undefined> {
-    for (;;) {
-      const buf = new Uint8Array(chunkSize);
-      const n = await this.read(buf);
-      if (n === null) return;
-      yield buf.subarray(0, n);
-    }
-  }
-
-  /**
    * @internal The body of closeRead and closeWrite (on TCPConn and UnixConn, as in Go): shut
    * down one direction, Go's "close" OpError on failure. The write side waits for the writes
    * already queued, so a shutdown cannot cut one short.
@@ -154,30 +101,21 @@ export abstract class SocketConn implements Conn, ReadErrorMapper, WriteErrorMap
   protected async shutdown(how: number): Promise<void> {
     const shut = () => {
       try {
-        this.fd.shutdown(how);
+        this.nfd.shutdown(how);
       } catch (err) {
         throw this.opError("close", err as Error);
       }
     };
     if (how === C.SHUT_RD) shut();
-    else await this.fd.pfd.afterWrites(shut);
+    else await this.nfd.pfd.afterWrites(shut);
   }
 
   /** @internal Sets an int option; `withPeer` picks Go's error form for the option. */
   protected setOption(level: number, name: number, value: number, withPeer: boolean): void {
     try {
-      this.fd.setsockoptInt(level, name, value);
+      this.nfd.setsockoptInt(level, name, value);
     } catch (err) {
       throw withPeer ? this.opError("set", err as Error) : this.setError(err as Error);
-    }
-  }
-
-  #setDeadline(which: "r" | "w" | "rw", t: DeadlineTime): void {
-    const ms = deadlineMs(t);
-    try {
-      this.fd.pfd.setDeadline(which, ms);
-    } catch (err) {
-      throw this.setError(err as Error);
     }
   }
 
@@ -195,11 +133,11 @@ export abstract class SocketConn implements Conn, ReadErrorMapper, WriteErrorMap
 
   /** @internal An OpError naming this conn's local and remote addresses. */
   protected opError(op: string, err: Error): OpError {
-    return new OpError(op, this.fd.net, this.fd.laddr, this.fd.raddr, err);
+    return new OpError(op, this.nfd.net, this.nfd.laddr, this.nfd.raddr, err);
   }
 
   /** @internal The error form of deadline and buffer setters: "set tcp L: ...". */
   protected setError(err: Error): OpError {
-    return new OpError("set", this.fd.net, null, this.fd.laddr, err);
+    return new OpError("set", this.nfd.net, null, this.nfd.laddr, err);
   }
 }

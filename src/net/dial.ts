@@ -5,6 +5,7 @@
 import { OpError, AddrError, abortError, errTimeout, errMissingAddress, type Addr } from "./errors.js";
 import { TCPAddr, UDPAddr, IPAddr, UnixAddr } from "./addr.js";
 import { resolveAddrList, isIPv4 } from "./ipsock.js";
+import { LongTimer } from "../poll/deadline.js";
 import type { Conn } from "./conn.js";
 import type { Listener, SocketListener } from "./listener.js";
 import type { TCPConn, TCPListener } from "./tcpsock.js";
@@ -60,12 +61,13 @@ export function partialDeadline(now: number, deadline: number, addrsRemaining: n
 
 /**
  * Scope is an AbortSignal that fires when a parent signal aborts or a deadline passes, with
- * errTimeout as the reason for the deadline.
+ * errTimeout as the reason for the deadline. Its timer is the poll layer's LongTimer, so a
+ * deadline weeks away waits that long (a bare setTimeout would fire at once past 2^31 − 1 ms).
  */
 class Scope {
   readonly signal: AbortSignal;
   readonly #ctl = new AbortController();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: LongTimer | null = null;
   readonly #onAbort = () => this.#ctl.abort(this.parent!.reason);
 
   constructor(
@@ -76,14 +78,13 @@ class Scope {
     if (parent?.aborted) this.#ctl.abort(parent.reason);
     else parent?.addEventListener("abort", this.#onAbort, { once: true });
     if (deadline !== 0 && !this.signal.aborted) {
-      const delay = deadline - Date.now();
-      if (delay <= 0) this.#ctl.abort(errTimeout);
-      else this.#timer = setTimeout(() => this.#ctl.abort(errTimeout), delay);
+      if (deadline <= Date.now()) this.#ctl.abort(errTimeout);
+      else this.#timer = new LongTimer(() => this.#ctl.abort(errTimeout)).start(deadline);
     }
   }
 
   dispose(): void {
-    clearTimeout(this.#timer);
+    this.#timer?.stop();
     this.parent?.removeEventListener("abort", this.#onAbort);
   }
 }
@@ -246,13 +247,17 @@ export class ListenConfig {
   /**
    * listen announces on the local address: "tcp", "tcp4", "tcp6", "unix" or "unixpacket". For tcp, "" or
    * ":port" and "0.0.0.0:port" listen on every address, IPv4 and IPv6 alike; port 0 lets the
-   * kernel pick (see `addr()`). A host name listens on one of its addresses, IPv4 first.
+   * kernel pick (see `addr()`). A host name listens on one of its addresses, IPv4 first. The
+   * signal stops name resolution only, as Go's context does. Accepted TCP conns get this
+   * config's keep-alive.
+   *
+   * @example
+   * const ln = await new ListenConfig({ keepAlive: -1 }).listen("tcp", "127.0.0.1:0");
+   * ln.addr().port; // the port the kernel picked
    */
-  /** listenPacket announces on a local address for datagrams; see {@link listenPacket}. */
-  listenPacket(network: string, address: string, opts: { signal?: AbortSignal } = {}): Promise<PacketConn> {
-    return listenPacketWith(network, address, opts.signal);
-  }
-
+  listen(network: "tcp" | "tcp4" | "tcp6", address: string, opts?: { signal?: AbortSignal }): Promise<TCPListener>;
+  listen(network: "unix" | "unixpacket", address: string, opts?: { signal?: AbortSignal }): Promise<UnixListener>;
+  listen(network: string, address: string, opts?: { signal?: AbortSignal }): Promise<SocketListener<Conn>>;
   async listen(network: string, address: string, opts: { signal?: AbortSignal } = {}): Promise<SocketListener<Conn>> {
     const la = await listenAddr(network, address, opts.signal);
     try {
@@ -262,6 +267,23 @@ export class ListenConfig {
     } catch (err) {
       throw new OpError("listen", network, null, la, err as Error);
     }
+  }
+
+  /**
+   * listenPacket announces on a local address for datagrams: "udp", "udp4", "udp6",
+   * "ip:proto", "ip4:proto", "ip6:proto" or "unixgram"; see {@link listenPacket}. The signal
+   * stops name resolution only.
+   *
+   * @example
+   * const pc = await new ListenConfig().listenPacket("udp", "127.0.0.1:0");
+   * pc.localAddr()?.port; // the port the kernel picked
+   */
+  listenPacket(network: "udp" | "udp4" | "udp6", address: string, opts?: { signal?: AbortSignal }): Promise<UDPConn>;
+  listenPacket(network: "unixgram", address: string, opts?: { signal?: AbortSignal }): Promise<UnixConn<Datagram<UnixAddr>>>;
+  listenPacket(network: `ip${"" | "4" | "6"}:${string}`, address: string, opts?: { signal?: AbortSignal }): Promise<IPConn>;
+  listenPacket(network: string, address: string, opts?: { signal?: AbortSignal }): Promise<PacketConn>;
+  listenPacket(network: string, address: string, opts: { signal?: AbortSignal } = {}): Promise<PacketConn> {
+    return listenPacketWith(network, address, opts.signal);
   }
 }
 

@@ -160,8 +160,18 @@ export const errMissingAddress = new Sentinel("missing address", "ERR_SOCKIT_MIS
 /** errNoSuitableAddress: no address of the wanted family. */
 export const errNoSuitableAddress = new Sentinel("no suitable address found", "ERR_SOCKIT_NO_SUITABLE_ADDRESS");
 /**
- * errCanceled: a dial stopped by its AbortSignal. The signal's reason is its `cause`, so
- * `errorIs(err, signal.reason)` holds, while the text stays Go's.
+ * CanceledError is the error of a dial stopped by its AbortSignal, Go's `errCanceled`
+ * ("operation was canceled", code "ABORT_ERR"). The signal's reason is its `cause`, so
+ * `errorIs(err, signal.reason)` holds, while the text stays Go's. Every CanceledError matches
+ * every other under `errorIs` (Go's `errCanceled` is one value), and nothing else.
+ *
+ * @example
+ * const ac = new AbortController();
+ * ac.abort();
+ * try { await dial("tcp", "127.0.0.1:8080", { signal: ac.signal }); }
+ * catch (e) { (e as OpError).message; errorIs(e, ac.signal.reason); } // "dial tcp 127.0.0.1:8080: operation was canceled", true
+ *
+ * Go: a new value per dial, so that the signal's reason can ride along as its `cause`.
  */
 export class CanceledError extends Sentinel {
   override readonly name = "CanceledError";
@@ -169,10 +179,13 @@ export class CanceledError extends Sentinel {
     super("operation was canceled", "ABORT_ERR");
     Object.defineProperty(this, "cause", { value: reason, enumerable: false, writable: true, configurable: true });
   }
+  /** Matches any other CanceledError, as Go compares against the one `errCanceled`. */
   is(target: unknown): boolean {
     return target instanceof CanceledError;
   }
 }
+brand(CanceledError, "CanceledError");
+
 /**
  * errTimeout: a dial whose timeout or deadline passed; "i/o timeout" like ErrDeadlineExceeded
  * but a different value, as in Go.

@@ -12,9 +12,15 @@ import type { Addr } from "./errors.js";
 import { IP } from "./ip.js";
 import { TCPAddr, UDPAddr, IPAddr } from "./addr.js";
 import { unixAddrFromBytes, zoneName } from "./sockaddr_posix.js";
+import { fileFromFd, type File } from "../ipc/file.js";
 
-/** Bytes recvmsg may write as a sender's address: a whole sun_path and then some. */
-const fromSize = 112;
+/** The slots of recvmsg's `info`, as the binding lays them out. */
+export const INFO_FAMILY: number = C.SK_RECVMSG_INFO_FAMILY ?? 0;
+export const INFO_ADDRLEN: number = C.SK_RECVMSG_INFO_ADDRLEN ?? 1;
+export const INFO_PORT: number = C.SK_RECVMSG_INFO_PORT ?? 2;
+export const INFO_SCOPE: number = C.SK_RECVMSG_INFO_SCOPE ?? 3;
+export const INFO_FLAGS: number = C.SK_RECVMSG_INFO_FLAGS ?? 4;
+export const INFO_OOBN: number = C.SK_RECVMSG_INFO_OOBN ?? 5;
 
 /** wrapSyscallError names the syscall behind a bare errno; other errors pass through. */
 export function wrapSyscallError(name: string, err: unknown): Error {
@@ -42,6 +48,7 @@ export class NetFD {
     this.pfd = new FD(sysfd, {
       zeroReadIsEOF: sotype !== C.SOCK_DGRAM && sotype !== C.SOCK_RAW,
       isStream: sotype === C.SOCK_STREAM,
+      isSocket: true,
     });
   }
 
@@ -67,7 +74,7 @@ export class NetFD {
 
   /** The scratch recvmsg decodes a sender into, made on first use (one per socket). */
   msgScratch(): { from: Uint8Array; info: Int32Array } {
-    return (this.#msg ??= { from: new Uint8Array(fromSize), info: new Int32Array(6) });
+    return (this.#msg ??= { from: new Uint8Array(C.SK_RECVMSG_FROM_SIZE!), info: new Int32Array(C.SK_RECVMSG_INFO_COUNT!) });
   }
 
   /** readMsg receives one message as `reader` says; see the poll layer's MsgReader. */
@@ -140,6 +147,16 @@ export class NetFD {
   setsockoptBytes(level: number, name: number, value: Uint8Array): void {
     const rc = binding.setsockoptBytes(this.pfd.sysfd, level, name, value);
     if (rc < 0) throw syscallError("setsockopt", rc);
+  }
+
+  /**
+   * dup returns a File owning a dup of the fd, named as Go names it:
+   * "tcp:127.0.0.1:5000->127.0.0.1:41000" (Go's netFD.dup). Errors are bare.
+   */
+  dup(): File {
+    const s = binding.dup(this.pfd.sysfd);
+    if (s < 0) throw syscallError("fcntl", s);
+    return fileFromFd(s, `${this.net}:${this.laddr?.toString() ?? ""}->${this.raddr?.toString() ?? ""}`);
   }
 
   close(): void {

@@ -4,6 +4,7 @@
  */
 import type { Addr } from "./errors.js";
 import { IPAddr } from "./addr.js";
+import { INFO_ADDRLEN } from "./fd_posix.js";
 import { PacketSocketConn, type Datagram, type ReadFromResult } from "./packetconn.js";
 
 /**
@@ -37,7 +38,7 @@ export class IPConn extends PacketSocketConn<IPAddr> {
   /** @internal IPv4 packets arrive with their header, which readFrom strips (Go does). */
   protected override received(p: Uint8Array, n: number, from: Uint8Array, info: Int32Array): ReadFromResult<IPAddr> {
     const addr = this.sender(from, info);
-    if (info[1] === 4) n = stripIPv4Header(n, p);
+    if (info[INFO_ADDRLEN] === 4) n = stripIPv4Header(n, p);
     return { n, addr };
   }
 

@@ -2,11 +2,18 @@
  * The behaviour every stream listener shares (Go's TCPListener and UnixListener bodies):
  * accept, close, address, deadline, async iteration and disposal.
  */
-import { errorIs } from "../sys/errors.js";
-import { ErrClosed } from "../poll/errors.js";
+import { debuglog } from "node:util";
+import { FDOwner } from "../poll/owner.js";
 import { OpError, type Addr } from "./errors.js";
 import type { NetFD } from "./fd_posix.js";
+import type { File } from "../ipc/file.js";
 import { deadlineMs, type Conn, type DeadlineTime } from "./conn.js";
+
+const debug = debuglog("sockit");
+
+/** The first and longest waits before iteration retries a temporary accept error (Go's http.Server). */
+const backoffMin = 5;
+const backoffMax = 1000;
 
 /** Listener is a generic network listener for stream protocols, Go's `net.Listener`. */
 export interface Listener<C extends Conn = Conn> extends AsyncIterable<C>, AsyncDisposable {
@@ -16,13 +23,14 @@ export interface Listener<C extends Conn = Conn> extends AsyncIterable<C>, Async
 }
 
 /** SocketListener is the implementation stream listeners share. Use TCPListener or UnixListener. */
-export abstract class SocketListener<C extends Conn> implements Listener<C> {
+export abstract class SocketListener<C extends Conn> extends FDOwner implements Listener<C> {
   /** @internal */
-  protected readonly fd: NetFD;
+  protected readonly nfd: NetFD;
 
   /** @internal */
   constructor(fd: NetFD) {
-    this.fd = fd;
+    super(fd.pfd);
+    this.nfd = fd;
   }
 
   /** @internal Wraps an accepted NetFD in this listener's conn type. */
@@ -30,6 +38,17 @@ export abstract class SocketListener<C extends Conn> implements Listener<C> {
 
   /** @internal Runs once when the listener closes, after its fd is closed. */
   protected onClose(): void {}
+
+  /** @internal Closes the socket, then runs the listener's own cleanup (unix: unlink). */
+  protected teardown(): void {
+    this.nfd.close();
+    this.onClose();
+  }
+
+  /** @internal "close tcp 127.0.0.1:PORT: use of closed network connection". */
+  protected closeError(err: Error): Error {
+    return new OpError("close", this.nfd.net, null, this.nfd.laddr, err);
+  }
 
   /**
    * accept waits for the next connection. A listener deadline applies; a close rejects a
@@ -40,70 +59,74 @@ export abstract class SocketListener<C extends Conn> implements Listener<C> {
    */
   async accept(): Promise<C> {
     try {
-      return this.newConn(await this.fd.accept());
+      return this.newConn(await this.nfd.accept());
     } catch (err) {
-      throw new OpError("accept", this.fd.net, null, this.fd.laddr, err as Error);
+      throw new OpError("accept", this.nfd.net, null, this.nfd.laddr, err as Error);
     }
   }
 
   /**
-   * close stops listening; accepted conns stay open. A second close rejects with ErrClosed,
-   * as in Go; `await using` closes idempotently.
+   * file returns a File owning a dup of the listening socket, Go's `File`, named as Go names
+   * it ("tcp:127.0.0.1:5000->"); `fileListener` turns it back into a listener (in another
+   * process, say, after passing its `fd()` on). Closing either leaves the other open.
    */
-  async close(): Promise<void> {
+  file(): File {
     try {
-      this.fd.close();
+      return this.nfd.dup();
     } catch (err) {
-      throw new OpError("close", this.fd.net, null, this.fd.laddr, err as Error);
+      throw new OpError("file", this.nfd.net, null, this.nfd.laddr, err as Error);
     }
-    this.onClose();
   }
 
-  /** Idempotent close, for `await using`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.fd.pfd.closed) await this.close();
+  /** fd returns the socket's descriptor number (the listener still owns it), or -1 once closed. */
+  fd(): number {
+    return this.pfd.closed ? -1 : this.pfd.sysfd;
   }
 
   /** addr returns the listener's network address. */
   addr(): Addr {
-    return this.fd.laddr!;
+    return this.nfd.laddr!;
   }
 
-  /** setDeadline sets the deadline of accept: a Date, epoch milliseconds, or null for none. */
+  /**
+   * setDeadline sets the deadline of accept: a point in time (a Date or epoch milliseconds, as
+   * `Date.now() + 5000`), never a duration; null for none. `setDeadline(5000)` means 1970:
+   * accept then fails at once with "i/o timeout".
+   */
   setDeadline(t: DeadlineTime): void {
     const ms = deadlineMs(t);
     try {
-      this.fd.pfd.setDeadline("r", ms);
+      this.nfd.pfd.setDeadline("r", ms);
     } catch (err) {
-      throw new OpError("set", this.fd.net, null, this.fd.laddr, err as Error);
+      throw new OpError("set", this.nfd.net, null, this.nfd.laddr, err as Error);
     }
   }
 
   /**
-   * ref makes a pending accept keep the process alive (the default); unref lets the process
-   * exit while this listener waits, like Node's `server.unref()`.
+   * Iterates accepted conns until the listener is closed. A temporary accept error (EMFILE,
+   * ENFILE, ECONNRESET ...) does not end the iteration: it is reported through
+   * `NODE_DEBUG=sockit` and retried after a pause, 5 ms doubling to 1 s, as Go's http.Server
+   * does, so a server outlives a burst of fd exhaustion. A passed deadline and permanent errors
+   * reject; `accept()` itself rejects on every error, as Go's Accept does.
+   *
+   * @example
+   * for await (const conn of ln) void serve(conn);
    */
-  ref(): this {
-    this.fd.pfd.setRefable(true);
-    return this;
-  }
-
-  /** unref lets the process exit while this listener waits for connections. */
-  unref(): this {
-    this.fd.pfd.setRefable(false);
-    return this;
-  }
-
-  /** Iterates accepted conns until the listener is closed; other accept errors reject. */
   async *[Symbol.asyncIterator](): AsyncGenerator<C, void, undefined> {
+    let pause = 0;
     for (;;) {
       let conn: C;
       try {
         conn = await this.accept();
       } catch (err) {
-        if (errorIs(err, ErrClosed)) return;
-        throw err;
+        if (this.pfd.closed) return;
+        if (!(err instanceof OpError) || !err.temporary() || err.timeout()) throw err;
+        pause = pause === 0 ? backoffMin : Math.min(pause * 2, backoffMax);
+        debug("%s; retrying in %d ms", err.message, pause);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        continue;
       }
+      pause = 0;
       yield conn;
     }
   }

@@ -3,10 +3,11 @@
  * bytes (Go's ReadFrom, WriteTo, ReadMsgX and WriteMsgX, and net.PacketConn). Each concrete class
  * says how its addresses are checked and encoded; the mechanics and errors live here once.
  */
-import { E, Errno } from "../sys/errors.js";
+import { E, Errno, errorIs } from "../sys/errors.js";
+import { ErrClosed } from "../poll/errors.js";
 import { C } from "../sys/constants.js";
 import { OpError, ErrWriteToConnected, errMissingAddress, type Addr } from "./errors.js";
-import { wrapSyscallError } from "./fd_posix.js";
+import { INFO_ADDRLEN, INFO_FAMILY, INFO_FLAGS, INFO_OOBN, INFO_PORT, INFO_SCOPE, wrapSyscallError } from "./fd_posix.js";
 import { inetSockaddr, type InetAddr } from "./sockaddr_posix.js";
 import type { MsgReader } from "../poll/fd.js";
 import { SocketConn, type Conn, type DeadlineTime } from "./conn.js";
@@ -56,10 +57,20 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
    */
   protected abstract destination(addr: Addr | null, forMsg: boolean): Uint8Array | null;
 
+  /** localAddr returns the local address, of this conn's address type (UDPAddr, IPAddr, UnixAddr). */
+  override localAddr(): A | null {
+    return super.localAddr() as A | null;
+  }
+
+  /** remoteAddr returns the connected peer's address, or null on an unconnected conn. */
+  override remoteAddr(): A | null {
+    return super.remoteAddr() as A | null;
+  }
+
   /** @internal Turns the flat sender the kernel gave into this conn's address type. */
   protected sender(from: Uint8Array, info: Int32Array): A | null {
-    if (info[0] === 0) return null;
-    return this.fd.decodeAddr(info[0]!, from.slice(0, info[1]!), info[2]!, info[3]!) as A | null;
+    if (info[INFO_FAMILY] === 0) return null;
+    return this.nfd.decodeAddr(info[INFO_FAMILY]!, from.slice(0, info[INFO_ADDRLEN]!), info[INFO_PORT]!, info[INFO_SCOPE]!) as A | null;
   }
 
   /**
@@ -73,7 +84,7 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
    */
   readFrom(p: Uint8Array): Promise<ReadFromResult<A>> {
     const r = (this.#fromReader ??= this.#reader(null, "recvfrom", (q, n, from, info) => this.received(q, n, from, info), noneFrom));
-    return this.fd.readMsg(p, r);
+    return this.nfd.readMsg(p, r);
   }
 
   /** The reader of readFrom, made on first use; readMsg makes one per call for its oob. */
@@ -89,7 +100,7 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
     decode: (p: Uint8Array, n: number, from: Uint8Array, info: Int32Array) => T,
     eof: () => T,
   ): MsgReader<T> {
-    const { from, info } = this.fd.msgScratch();
+    const { from, info } = this.nfd.msgScratch();
     return {
       oob,
       flags: 0,
@@ -114,9 +125,9 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
     let sa: Uint8Array | null;
     try {
       sa = this.destination(addr, false);
-      return await this.fd.writeMsg(p, null, sa, "sendto");
+      return await this.nfd.writeMsg(p, null, sa, "sendto");
     } catch (err) {
-      throw new OpError("write", this.fd.net, this.fd.laddr, addr, err as Error);
+      throw new OpError("write", this.nfd.net, this.nfd.laddr, addr, err as Error);
     }
   }
 
@@ -127,14 +138,14 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
   readMsg(p: Uint8Array, oob: Uint8Array): Promise<ReadMsgResult<A>> {
     // Go receives one dummy byte when only control data is asked for on a non-datagram
     // socket, since a stream cannot carry control data alone (syscall.Recvmsg).
-    const dummy = p.length === 0 && oob.length > 0 && this.fd.sotype !== C.SOCK_DGRAM;
+    const dummy = p.length === 0 && oob.length > 0 && this.nfd.sotype !== C.SOCK_DGRAM;
     const decode = (_q: Uint8Array, n: number, from: Uint8Array, info: Int32Array): ReadMsgResult<A> => ({
       n: dummy ? 0 : n,
-      oobn: info[5]!,
-      flags: info[4]!,
+      oobn: info[INFO_OOBN]!,
+      flags: info[INFO_FLAGS]!,
       addr: this.sender(from, info),
     });
-    return this.fd.readMsg(dummy ? new Uint8Array(1) : p, this.#reader(oob, "recvmsg", decode, noneMsg));
+    return this.nfd.readMsg(dummy ? new Uint8Array(1) : p, this.#reader(oob, "recvmsg", decode, noneMsg));
   }
 
   /**
@@ -143,25 +154,39 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
    */
   async writeMsg(p: Uint8Array, oob: Uint8Array | null, addr: A | null): Promise<{ n: number; oobn: number }> {
     const o = oob ?? new Uint8Array(0);
-    const dummy = p.length === 0 && o.length > 0 && this.fd.sotype !== C.SOCK_DGRAM;
+    const dummy = p.length === 0 && o.length > 0 && this.nfd.sotype !== C.SOCK_DGRAM;
     try {
       const sa = this.destination(addr, true);
-      const n = await this.fd.writeMsg(dummy ? new Uint8Array(1) : p, o.length > 0 ? o : null, sa, "sendmsg");
+      const n = await this.nfd.writeMsg(dummy ? new Uint8Array(1) : p, o.length > 0 ? o : null, sa, "sendmsg");
       return { n: dummy ? 0 : n, oobn: o.length };
     } catch (err) {
-      throw new OpError("write", this.fd.net, this.fd.laddr, addr, err as Error);
+      throw new OpError("write", this.nfd.net, this.nfd.laddr, addr, err as Error);
     }
   }
 
   /**
    * packets iterates the datagrams that arrive, each copied out whole (up to 64 KiB), until
-   * the conn is closed or its read deadline passes.
+   * the conn is closed: a close before or during the loop ends it cleanly, as a listener's
+   * iteration ends at its close. Any other failure rejects the loop, a passed read deadline
+   * included (ErrDeadlineExceeded). On unix stream and seqpacket conns end of stream ends it
+   * too. Breaking out of the loop leaves the conn open.
+   *
+   * @example
+   * for await (const { data, addr } of pc.packets()) await pc.writeTo(data, addr);
    */
   async *packets(): AsyncGenerator<Datagram<A>, void, undefined> {
     const buf = new Uint8Array(datagramSize);
     for (;;) {
-      const { n, addr } = await this.readFrom(buf);
-      if (n === 0 && addr === null && this.fd.sotype !== C.SOCK_DGRAM && this.fd.sotype !== C.SOCK_RAW) return;
+      let r: ReadFromResult<A>;
+      try {
+        r = await this.readFrom(buf);
+      } catch (err) {
+        // One rule for every iterable owner: a close is the end, not a failure.
+        if (errorIs(err, ErrClosed)) return;
+        throw err;
+      }
+      const { n, addr } = r;
+      if (n === 0 && addr === null && this.nfd.sotype !== C.SOCK_DGRAM && this.nfd.sotype !== C.SOCK_RAW) return;
       yield { data: buf.slice(0, n), addr };
     }
   }
@@ -181,11 +206,11 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
   /** @internal The common checks of writeTo and writeMsg on connectionless sockets. */
   protected checkConnected(addr: Addr | null, forMsg: boolean): void {
     if (forMsg) {
-      if (this.fd.isConnected && addr !== null) throw ErrWriteToConnected;
-      if (!this.fd.isConnected && addr === null) throw errMissingAddress;
+      if (this.nfd.isConnected && addr !== null) throw ErrWriteToConnected;
+      if (!this.nfd.isConnected && addr === null) throw errMissingAddress;
       return;
     }
-    if (this.fd.isConnected) throw ErrWriteToConnected;
+    if (this.nfd.isConnected) throw ErrWriteToConnected;
     if (addr === null) throw errMissingAddress;
   }
 
@@ -203,7 +228,7 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
     if (!forMsg && addr === null) throw this.wrongType();
     this.checkConnected(addr, forMsg);
     if (addr === null) return null;
-    return this.encode(forMsg, () => inetSockaddr(this.fd.family, addr as InetAddr));
+    return this.encode(forMsg, () => inetSockaddr(this.nfd.family, addr as InetAddr));
   }
 
   /** @internal Go's answer to a writeTo address of the wrong type: a bare EINVAL. */

@@ -128,13 +128,12 @@ async function connect(fd: NetFD, rsa: Uint8Array, signal: AbortSignal | null): 
   // loopback the handshake is over by now, and the conn never needs a poll handle for it.
   await new Promise((resolve) => setImmediate(resolve));
   if (signal?.aborted) throw abortError(signal.reason);
-  const peer = connected(fd);
-  if (peer !== null) return peer;
   const onAbort = () => fd.pfd.setDeadline("w", 1);
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const p = await waitConnected(fd);
-    // The connect wait is over; most conns idle before they next wait, so give the handle back.
+    // The connect wait is over (if it waited at all); most conns idle before they next wait,
+    // so give the handle back.
     fd.pfd.releasePoll();
     return p;
   } catch (err) {
@@ -162,12 +161,17 @@ function connected(fd: NetFD): RawSockaddr | null {
   return typeof peer === "number" ? null : peer;
 }
 
+/**
+ * Waits until the connect has finished, as a write-direction operation of the poll layer: it
+ * checks first, and opens a poller only when the connect is still in progress.
+ */
 async function waitConnected(fd: NetFD): Promise<RawSockaddr> {
-  for (;;) {
-    await fd.pfd.waitWrite();
-    const peer = connected(fd);
-    if (peer !== null) return peer;
-  }
+  let peer: RawSockaddr | null = null;
+  await fd.pfd.rawWrite(() => {
+    peer = connected(fd);
+    return peer === null ? -binding.errnos.EAGAIN! : 0;
+  });
+  return peer!;
 }
 
 let backlog = 0;

@@ -4,6 +4,7 @@
  */
 
 import { endianness } from "node:os";
+import { C } from "../sys/constants.js";
 
 /** Struct fields are in host byte order. */
 const littleEndian = endianness() === "LE";
@@ -13,9 +14,10 @@ const littleEndian = endianness() === "LE";
  * an interface is chosen by index as Go's Interface is.
  */
 export function ipMreq(group4: Uint8Array, ifindex: number): Uint8Array {
-  const b = new Uint8Array(12);
-  b.set(group4, 0);
-  new DataView(b.buffer).setInt32(8, ifindex, littleEndian);
+  // The size and offsets come from the native core (SK_IP_MREQN_*); imr_address stays zero.
+  const b = new Uint8Array(C.SK_IP_MREQN_SIZE!);
+  b.set(group4, C.SK_IP_MREQN_MULTIADDR!);
+  new DataView(b.buffer).setInt32(C.SK_IP_MREQN_IFINDEX!, ifindex, littleEndian);
   return b;
 }
 

@@ -3,19 +3,8 @@
  * streams (`tls.connect({ socket })`, HTTP clients, `pipeline`) runs over any sockit conn.
  */
 import { Duplex } from "node:stream";
+import { ChunkReader, canHalfClose } from "../poll/stream.js";
 import type { Conn } from "./conn.js";
-
-/** A conn that can shut down its writing side (TCPConn, UnixConn). */
-interface HalfClosable {
-  closeWrite(): Promise<void>;
-}
-
-function canCloseWrite(c: Conn): c is Conn & HalfClosable {
-  return typeof (c as Partial<HalfClosable>).closeWrite === "function";
-}
-
-/** Size of the reads the adapters make. */
-const readSize = 64 * 1024;
 
 /**
  * toDuplex wraps a conn in a Node `Duplex`. Ending the writable side half-closes the conn
@@ -27,18 +16,17 @@ const readSize = 64 * 1024;
  * const secure = tls.connect({ socket, servername: "example.test" });
  */
 export function toDuplex(conn: Conn): Duplex {
-  const scratch = new Uint8Array(readSize);
+  const chunks = new ChunkReader((p) => conn.read(p));
   let reading = false;
   return new Duplex({
     allowHalfOpen: true,
     read() {
       if (reading) return;
       reading = true;
-      conn.read(scratch).then(
-        (n) => {
+      chunks.next().then(
+        (chunk) => {
           reading = false;
-          // Copy out: the scratch buffer is read into again while the chunk is still queued.
-          this.push(n === null ? null : Buffer.from(scratch.subarray(0, n)));
+          this.push(chunk === null ? null : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         },
         (err: Error) => {
           reading = false;
@@ -54,7 +42,7 @@ export function toDuplex(conn: Conn): Duplex {
       conn.write(all).then(() => cb(), cb);
     },
     final(cb) {
-      if (!canCloseWrite(conn)) return cb();
+      if (!canHalfClose(conn)) return cb();
       conn.closeWrite().then(() => cb(), cb);
     },
     destroy(err, cb) {
@@ -82,12 +70,12 @@ export interface ConnStreams {
  */
 export function toWebStreams(conn: Conn): ConnStreams {
   const close = () => conn[Symbol.asyncDispose]();
+  const chunks = new ChunkReader((p) => conn.read(p));
   const readable = new ReadableStream<Uint8Array>({
     async pull(ctl) {
-      const buf = new Uint8Array(readSize);
-      const n = await conn.read(buf);
-      if (n === null) ctl.close();
-      else ctl.enqueue(buf.subarray(0, n));
+      const chunk = await chunks.next();
+      if (chunk === null) ctl.close();
+      else ctl.enqueue(chunk);
     },
     cancel: close,
   });
@@ -96,7 +84,7 @@ export function toWebStreams(conn: Conn): ConnStreams {
       await conn.write(chunk);
     },
     async close() {
-      if (canCloseWrite(conn)) await conn.closeWrite();
+      if (canHalfClose(conn)) await conn.closeWrite();
     },
     abort: close,
   });

@@ -8,6 +8,7 @@ import { C } from "../sys/constants.js";
 import type { NetFD } from "./fd_posix.js";
 import { SocketConn } from "./conn.js";
 import { SocketListener } from "./listener.js";
+import type { TCPAddr } from "./addr.js";
 
 /** Go's `defaultTCPKeepAlive`: the keep-alive period of dialed and accepted conns, in ms. */
 export const defaultKeepAlive = 15_000;
@@ -22,6 +23,16 @@ export class TCPConn extends SocketConn {
     super(fd);
     // Go's newTCPConn: no Nagle delay by default. Failure is ignored there too.
     binding.setsockoptInt(fd.pfd.sysfd, C.IPPROTO_TCP!, C.TCP_NODELAY!, 1);
+  }
+
+  /** localAddr returns the local address: a TCPAddr. */
+  override localAddr(): TCPAddr | null {
+    return super.localAddr() as TCPAddr | null;
+  }
+
+  /** remoteAddr returns the peer's address: a TCPAddr. */
+  override remoteAddr(): TCPAddr | null {
+    return super.remoteAddr() as TCPAddr | null;
   }
 
   /** Iterates the bytes that arrive, in chunks of up to 64 KiB, until end of stream. */
@@ -65,8 +76,18 @@ export class TCPConn extends SocketConn {
   }
 
   /**
-   * setLinger sets what close does with unsent data: a negative value (the default) sends it
-   * in the background; 0 discards it and resets the connection; n > 0 waits up to n seconds.
+   * setLinger sets what close does with unsent data; its argument is in **seconds**, not
+   * milliseconds (the one exception to sockit's "durations are milliseconds"): a negative value
+   * (the default) sends the data in the background; 0 discards it and resets the connection
+   * (RST); n > 0 lets close try for up to n seconds. `sec` is a whole number, as Go's int and
+   * the kernel's `SO_LINGER` are.
+   *
+   * @example
+   * conn.setLinger(5); // five seconds, not 5 ms
+   * conn.setLinger(0); // close resets the connection at once
+   *
+   * Go: the same unit as Go's `SetLinger(sec int)`, which takes an int of seconds, not a
+   * `time.Duration`; kept so that ported code means the same thing.
    */
   setLinger(sec: number): void {
     const rc = binding.setsockoptLinger(this.#sysfd(), sec >= 0 ? 1 : 0, sec >= 0 ? sec : 0);
@@ -88,7 +109,7 @@ export class TCPConn extends SocketConn {
 
   #sysfd(): number {
     try {
-      return this.fd.pfd.sysfd;
+      return this.nfd.pfd.sysfd;
     } catch (err) {
       throw this.opError("set", err as Error);
     }
@@ -104,6 +125,14 @@ export class TCPListener extends SocketListener<TCPConn> {
     private readonly keepAlive: number | undefined,
   ) {
     super(fd);
+  }
+
+  /**
+   * addr returns the listener's address, a TCPAddr, so `ln.addr().port` is the port the kernel
+   * picked for port 0.
+   */
+  override addr(): TCPAddr {
+    return super.addr() as TCPAddr;
   }
 
   /** @internal */

@@ -42,19 +42,19 @@ export class UDPConn extends PacketSocketConn<UDPAddr> {
 
   /** setTTL sets the time to live (IPv6: hop limit) of unicast datagrams sent. */
   setTTL(ttl: number): void {
-    if (this.fd.family === C.AF_INET6) this.setOption(C.IPPROTO_IPV6!, C.IPV6_UNICAST_HOPS!, ttl, true);
+    if (this.nfd.family === C.AF_INET6) this.setOption(C.IPPROTO_IPV6!, C.IPV6_UNICAST_HOPS!, ttl, true);
     else this.setOption(C.IPPROTO_IP!, C.IP_TTL!, ttl, true);
   }
 
   /** setMulticastTTL sets the time to live (IPv6: hop limit) of multicast datagrams sent. */
   setMulticastTTL(ttl: number): void {
-    if (this.fd.family === C.AF_INET6) this.setOption(C.IPPROTO_IPV6!, C.IPV6_MULTICAST_HOPS!, ttl, true);
+    if (this.nfd.family === C.AF_INET6) this.setOption(C.IPPROTO_IPV6!, C.IPV6_MULTICAST_HOPS!, ttl, true);
     else this.setOption(C.IPPROTO_IP!, C.IP_MULTICAST_TTL!, ttl, true);
   }
 
   /** setMulticastLoopback chooses whether multicast datagrams sent come back to this host. */
   setMulticastLoopback(on: boolean): void {
-    if (this.fd.family === C.AF_INET6) this.setOption(C.IPPROTO_IPV6!, C.IPV6_MULTICAST_LOOP!, on ? 1 : 0, true);
+    if (this.nfd.family === C.AF_INET6) this.setOption(C.IPPROTO_IPV6!, C.IPV6_MULTICAST_LOOP!, on ? 1 : 0, true);
     else this.setOption(C.IPPROTO_IP!, C.IP_MULTICAST_LOOP!, on ? 1 : 0, true);
   }
 
@@ -77,12 +77,12 @@ export class UDPConn extends PacketSocketConn<UDPAddr> {
     const index = ifi?.index ?? 0;
     const v4 = group.length === 4 || isV4Mapped(group);
     try {
-      if (v4 && this.fd.family === C.AF_INET) {
+      if (v4 && this.nfd.family === C.AF_INET) {
         const name = join ? C.IP_ADD_MEMBERSHIP! : C.IP_DROP_MEMBERSHIP!;
-        this.fd.setsockoptBytes(C.IPPROTO_IP!, name, ipMreq(group.subarray(group.length - 4), index));
+        this.nfd.setsockoptBytes(C.IPPROTO_IP!, name, ipMreq(group.subarray(group.length - 4), index));
       } else {
         const name = join ? C.IPV6_JOIN_GROUP! : C.IPV6_LEAVE_GROUP!;
-        this.fd.setsockoptBytes(C.IPPROTO_IPV6!, name, ipv6Mreq(group, index));
+        this.nfd.setsockoptBytes(C.IPPROTO_IPV6!, name, ipv6Mreq(group, index));
       }
     } catch (err) {
       throw this.opError("set", err as Error);

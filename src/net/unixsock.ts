@@ -2,11 +2,12 @@
  * UnixConn and UnixListener (Go's unixsock.go) for the unix networks: "unix" (stream),
  * "unixgram" (datagrams) and "unixpacket" (records, SOCK_SEQPACKET).
  */
-import { unlinkSync } from "node:fs";
+import { lstatSync, statSync, unlinkSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
 import { E, Errno } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
 import { ErrWriteToConnected, type Addr } from "./errors.js";
-import type { NetFD } from "./fd_posix.js";
+import { INFO_ADDRLEN, INFO_FAMILY, type NetFD } from "./fd_posix.js";
 import { UnixAddr } from "./addr.js";
 import { unixName, unixSockaddr } from "./sockaddr_posix.js";
 import { PacketSocketConn, type Datagram, type ReadFromResult } from "./packetconn.js";
@@ -35,7 +36,7 @@ function sotypeToNet(sotype: number): string {
 export class UnixConn<T extends Uint8Array | Datagram<UnixAddr> = Uint8Array> extends PacketSocketConn<UnixAddr> {
   /** Iterates what arrives: datagrams on "unixgram", chunks (or records) otherwise. */
   [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    const it = this.fd.sotype === C.SOCK_DGRAM ? this.packets() : this.chunks();
+    const it = this.nfd.sotype === C.SOCK_DGRAM ? this.packets() : this.chunks();
     return it as AsyncGenerator<T, void, undefined>;
   }
 
@@ -70,55 +71,95 @@ export class UnixConn<T extends Uint8Array | Datagram<UnixAddr> = Uint8Array> ex
    * which took about a tenth of a unixgram readFrom's time.
    */
   protected override sender(from: Uint8Array, info: Int32Array): UnixAddr | null {
-    const len = info[1]!;
-    if (info[0] === 0 || len === 0) return null;
+    const len = info[INFO_ADDRLEN]!;
+    if (info[INFO_FAMILY] === 0 || len === 0) return null;
     const last = this.#lastPath;
     if (last === null || last.length !== len || !sameBytes(last, from)) {
       this.#lastPath = from.slice(0, len);
       this.#lastName = unixName(this.#lastPath);
     }
-    return new UnixAddr({ name: this.#lastName, net: this.fd.net });
+    return new UnixAddr({ name: this.#lastName, net: this.nfd.net });
   }
 
   /** @internal Go's unix writeTo and writeMsg checks. */
   protected destination(addr: Addr | null, forMsg: boolean): Uint8Array | null {
     if (!forMsg && !(addr instanceof UnixAddr)) throw this.wrongType();
     if (forMsg) {
-      if (this.fd.sotype === C.SOCK_DGRAM && this.fd.isConnected) throw ErrWriteToConnected;
+      if (this.nfd.sotype === C.SOCK_DGRAM && this.nfd.isConnected) throw ErrWriteToConnected;
       if (addr === null) return null;
     } else {
       this.checkConnected(addr, false);
     }
     const a = addr as UnixAddr;
-    if (a.net !== sotypeToNet(this.fd.sotype)) throw new Errno(E.EAFNOSUPPORT!);
+    if (a.net !== sotypeToNet(this.nfd.sotype)) throw new Errno(E.EAFNOSUPPORT!);
     return this.encode(forMsg, () => unixSockaddr(a.name));
   }
 
 }
 
+/** The socket file a listener made: its absolute path and the identity the kernel gave it. */
+interface SocketFile {
+  readonly path: string;
+  readonly dev: bigint;
+  readonly ino: bigint;
+}
+
+/**
+ * socketFile records the socket file at `name`, resolved against the current directory now,
+ * or null when there is none: an abstract or autobound name ("@..."), no name, or a path that
+ * no longer names a socket.
+ */
+function socketFile(name: string): SocketFile | null {
+  if (name === "" || name[0] === "@") return null;
+  const abs = resolvePath(name);
+  try {
+    // A sync stat of a path just bound: one syscall, once per listener.
+    const st = statSync(abs, { bigint: true });
+    return st.isSocket() ? { path: abs, dev: st.dev, ino: st.ino } : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * UnixListener is a unix domain socket listener, Go's `net.UnixListener`. Listeners made by
- * `listen` remove their socket file when closed (never for "@" abstract names).
+ * `listen` remove their socket file when closed (never for "@" abstract names), but only if the
+ * path still names the socket they bound: the same device and inode, looked up at the absolute
+ * path the listener had when it was made.
+ *
+ * @example
+ * const ln = await listen("unix", "/tmp/app.sock");
+ * await ln.close(); // removes /tmp/app.sock, if it still is this listener's socket
+ *
+ * Go: Go's close unlinks whatever the path names at close time, resolved against the current
+ * directory at close time: a file put there since, or one in another directory after a chdir.
  */
 export class UnixListener extends SocketListener<UnixConn> {
   #unlink: boolean;
+  readonly #file: SocketFile | null;
 
-  /** @internal */
-  constructor(
-    fd: NetFD,
-    private readonly path: string,
-    unlink: boolean,
-  ) {
+  /**
+   * @internal `path` is where the socket file was bound; a relative path is resolved against
+   * the current directory now, so pass an absolute one if the directory may have changed.
+   */
+  constructor(fd: NetFD, path: string, unlink: boolean) {
     super(fd);
     this.#unlink = unlink;
+    this.#file = socketFile(path);
   }
 
   /**
    * setUnlinkOnClose chooses whether close removes the socket file (default true for
-   * listeners made by `listen`).
+   * listeners made by `listen`). Either way, close never removes a file that is not the
+   * socket this listener bound.
    */
   setUnlinkOnClose(unlink: boolean): void {
     this.#unlink = unlink;
+  }
+
+  /** addr returns the listener's address, a UnixAddr: the path or "@name" it listens on. */
+  override addr(): UnixAddr {
+    return super.addr() as UnixAddr;
   }
 
   /** @internal */
@@ -126,14 +167,21 @@ export class UnixListener extends SocketListener<UnixConn> {
     return new UnixConn(fd);
   }
 
-  /** @internal Removes the socket file once, as Go's unlinkOnce does. */
+  /**
+   * @internal Removes the socket file once, as Go's unlinkOnce does, if its path still names
+   * the socket bound: another program may have removed it and put its own file there.
+   */
   protected override onClose(): void {
-    if (!this.#unlink || this.path === "" || this.path[0] === "@") return;
+    const f = this.#file;
+    if (!this.#unlink || f === null) return;
     this.#unlink = false;
     try {
-      unlinkSync(this.path);
+      const st = lstatSync(f.path, { bigint: true, throwIfNoEntry: false });
+      // Between this check and the unlink another program could still swap the file; no
+      // syscall unlinks "only if this inode" (unlinkat has no such flag).
+      if (st !== undefined && st.isSocket() && st.dev === f.dev && st.ino === f.ino) unlinkSync(f.path);
     } catch {
-      // Already gone or replaced: Go ignores this too.
+      // Already gone or not ours to remove: Go ignores unlink errors too.
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Dialing and listening on unix domain sockets (Go's unixsock_posix.go).
  */
+import { resolve as resolvePath } from "node:path";
 import { C } from "../sys/constants.js";
 import { UnknownNetworkError, errMissingAddress } from "./errors.js";
 import { UnixAddr } from "./addr.js";
@@ -51,10 +52,12 @@ export async function dialUnix(
 
 /**
  * listenUnix listens on `laddr`; "" autobinds to a kernel-chosen abstract name. The listener
- * removes its socket file on close.
+ * removes its socket file on close if the path still names it.
  */
 export async function listenUnix(net: string, laddr: UnixAddr): Promise<UnixListener> {
   const sotype = unixSotype(net);
+  // The path bind resolves, taken before any await: the current directory may change later.
+  const abs = laddr.name !== "" && laddr.name[0] !== "@" ? resolvePath(laddr.name) : null;
   const fd = await socket(net, C.AF_UNIX!, sotype, 0, false, unixSockAddr(laddr), null, null);
-  return new UnixListener(fd, fd.laddr?.toString() ?? laddr.name, true);
+  return new UnixListener(fd, abs ?? fd.laddr?.toString() ?? laddr.name, true);
 }

@@ -40,3 +40,18 @@ export const ErrClosed = new Sentinel("use of closed network connection", "ERR_S
  */
 // Frozen: Go keeps "i/o timeout" because programs match on it.
 export const ErrDeadlineExceeded = new Sentinel("i/o timeout", "ERR_SOCKIT_DEADLINE_EXCEEDED", true, true);
+
+/**
+ * ErrNoDeadline is the error of setting a deadline on an fd the kernel cannot poll (a regular
+ * file), whose calls never wait. Go: `os.ErrNoDeadline`.
+ */
+// Frozen: Go's text.
+export const ErrNoDeadline = new Sentinel("file type does not support deadline", "ERR_SOCKIT_NO_DEADLINE");
+
+/**
+ * ErrFileClosing is the poll layer's error for a call on a closed file (Go's
+ * `poll.ErrFileClosing`). File reports it as ErrFileClosed ("file already closed") wherever Go's
+ * os package does, and as it is from the deadline setters, as Go's do.
+ */
+// Frozen: Go's text.
+export const ErrFileClosing = new Sentinel("use of closed file", "ERR_SOCKIT_FILE_CLOSING");

@@ -1,123 +1,109 @@
 /**
  * FD, the one object that owns a file descriptor (Go's `internal/poll.FD`).
  *
- * Every operation tries its syscall first and waits for readiness only on EAGAIN, then retries:
- * a read or write the kernel can satisfy now completes inside one native call. Readiness comes
- * from one libuv `uv_poll_t` per fd, opened on the first wait and left armed while waiters come
- * and go, because re-arming it on every wait costs an epoll_ctl per round trip (DESIGN.md).
+ * Every operation is one mechanism (`#run`, over the records of op.ts): try the syscall now;
+ * on EAGAIN park in direction R or W until readiness, a deadline, or close; then try again. A
+ * read or write the kernel can satisfy now completes inside one native call. Readiness lives
+ * in a Poller, opened on the first wait; the work budget (budget.ts) bounds how much runs
+ * before the event loop gets a turn.
  *
  * Lifetime: JavaScript runs one call at a time, so no syscall is ever running when `close()`
- * runs. Every operation re-checks `#closing` after each `await`, before touching the fd again;
- * that makes it safe to close the fd at once, which is what Go's reference count guarantees
- * with threads.
+ * runs. Every operation re-checks `#closing` before each attempt, so the fd can be closed at
+ * once, which is what Go's reference count guarantees with threads. The one exception is an
+ * fd the kernel will not poll (a regular file), whose reads and writes run on the threadpool:
+ * there close waits for the one in flight before closing the number, so it is never reused
+ * under a running syscall.
  */
-import { binding, type PollHandle } from "../sys/binding.js";
+import { binding } from "../sys/binding.js";
 import { E, Errno } from "../sys/errors.js";
-import { ErrClosed, ErrDeadlineExceeded } from "./errors.js";
+import { ErrClosed, ErrDeadlineExceeded, ErrNoDeadline } from "./errors.js";
 import { Deadline } from "./deadline.js";
 import { FifoLock } from "./lock.js";
+import { Poller, READABLE, WRITABLE } from "./poller.js";
+import { defer, refill, spend } from "./budget.js";
+import {
+  AcceptOp,
+  MsgReadOp,
+  MsgWriteOp,
+  R,
+  RawOp,
+  ReadOp,
+  W,
+  WriteOp,
+  maxRW,
+  type Dir,
+  type MsgReader,
+  type Op,
+  type ReadErrorMapper,
+  type WriteErrorMapper,
+} from "./op.js";
 
-/** Read and write directions, used as indexes. */
-const R = 0;
-const W = 1;
-type Dir = typeof R | typeof W;
-
-/** Go's `maxRW`: stream reads and writes are capped at 1 GiB per syscall. */
-const maxRW = 1 << 30;
-
-interface Waiter {
-  resolve(): void;
-  reject(err: Error): void;
-}
-
-/** What turns a read's poll-layer error into the caller's error (a conn's OpError wrapping). */
-export interface ReadErrorMapper {
-  mapReadError(err: Error): Error;
-}
-
-/**
- * What a message read (recvmsg) needs beyond a plain read: the control buffer and flags, where
- * the binding leaves the sender, and how the caller's result is made. `decode` runs while the
- * read lock is held, because the next reader in line reuses `from` and `info`.
- */
-export interface MsgReader<T> extends ReadErrorMapper {
-  readonly oob: Uint8Array | null;
-  readonly flags: number;
-  readonly from: Uint8Array;
-  readonly info: Int32Array;
-  /** The result for `n` bytes received into `p`. */
-  decode(p: Uint8Array, n: number): T;
-  /** The result at end of stream (stream and seqpacket sockets). */
-  eof(): T;
-}
-
-/** A read in progress: its buffer, its promise's settlers and the caller's error wrapping. */
-interface ReadOp {
-  p: Uint8Array;
-  off: number;
-  len: number;
-  resolve(v: unknown): void;
-  reject(err: unknown): void;
-  mapper: ReadErrorMapper | undefined;
-  /** Set for a message read (recvmsg), null for a plain read(2). */
-  msg: MsgReader<unknown> | null;
-}
-
-/**
- * What turns a failed write into the caller's error, given how many bytes the kernel took
- * first (Go's `(n, err)` pair); a conn passes itself, as it does for reads.
- */
-export interface WriteErrorMapper {
-  mapWriteError(err: Error, written: number): Error;
-}
+export { R, W, type Dir, type MsgReader, type ReadErrorMapper, type WriteErrorMapper } from "./op.js";
 
 /** Options of an {@link FD}. */
 export interface FDOptions {
   /** Whether a zero-byte read means end of stream (false for datagram and raw sockets). */
   zeroReadIsEOF: boolean;
-  /** Whether writes may be split across syscalls (stream sockets). */
+  /** Whether writes may be split across syscalls (stream sockets, pipes, files). */
   isStream: boolean;
+  /** Whether writes use send(2) with MSG_NOSIGNAL (sockets) rather than write(2). */
+  isSocket?: boolean;
+  /**
+   * Whether the kernel can poll the fd (default true). Regular files cannot: their reads and
+   * writes run on the threadpool and take no deadlines (Go's `pd.pollable()`).
+   */
+  pollable?: boolean;
+  /** The error of calls after close: ErrClosed for sockets, os's ErrFileClosed for files. */
+  closedError?: Error;
+  /**
+   * Whether the first read waits for readiness before trying (a FIFO opened for reading,
+   * where read(2) says end of file until a first writer has come).
+   */
+  startDrained?: boolean;
 }
 
 /** FD owns a non-blocking, close-on-exec file descriptor and its readiness. */
 export class FD {
   #fd: number;
   #closing = false;
-  #poll: PollHandle | null = null;
-  /** The events the poll handle is armed for. */
-  #armed = 0;
-  #referenced = false;
+  #poller: Poller | null = null;
   #refable = true;
-  // Per-direction state lives in plain fields, not arrays: three small arrays were a tenth of
-  // an idle conn's heap.
-  #rWaiter: Waiter | null = null;
-  #wWaiter: Waiter | null = null;
+  /** The operation parked in each direction until readiness (at most one: it holds the lock). */
+  #rOp: Op | null = null;
+  #wOp: Op | null = null;
   /** Made on first use: most conns never set a deadline. */
   #rDeadline: Deadline | null = null;
   #wDeadline: Deadline | null = null;
   readonly #rLock = new FifoLock();
   readonly #wLock = new FifoLock();
-  /** The read parked until the fd is readable; readiness retries it directly. */
-  #reading: ReadOp | null = null;
   /**
-   * Whether the last stream read found the socket drained (it got EAGAIN, or fewer bytes than
-   * it asked for) with no readiness since. A read then waits for readiness rather than making
-   * a syscall that would only say EAGAIN: libuv's rule for stream reads (uv__read stops at a
-   * short read). It saves a syscall per read in request-response traffic.
+   * Whether the last read found the fd drained (it got EAGAIN, or a stream read got fewer bytes
+   * than it asked for) with no readiness since. A read then waits for readiness rather than
+   * making a syscall that would only say EAGAIN: libuv's rule for stream reads (uv__read stops
+   * at a short read). It saves a syscall per read in request-response traffic.
    */
-  #drained = false;
+  #drained: boolean;
+  /** Threadpool operations in flight (unpollable fds only); close waits for them. */
+  #inflight = 0;
   readonly zeroReadIsEOF: boolean;
   readonly isStream: boolean;
+  readonly #useSend: boolean;
+  #pollable: boolean;
+  readonly #closedError: Error;
 
   constructor(fd: number, opts: FDOptions) {
     this.#fd = fd;
     this.zeroReadIsEOF = opts.zeroReadIsEOF;
     this.isStream = opts.isStream;
+    this.#useSend = opts.isSocket === true;
+    this.#pollable = opts.pollable !== false;
+    this.#closedError = opts.closedError ?? ErrClosed;
+    this.#drained = opts.startDrained === true;
   }
 
-  /** The fd number, for synchronous syscalls; throws ErrClosed once closing has begun. */
+  /** The fd number, for synchronous syscalls; throws the closed error once closing has begun. */
   get sysfd(): number {
-    if (this.#closing) throw ErrClosed;
+    if (this.#closing) throw this.#closedError;
     return this.#fd;
   }
 
@@ -126,93 +112,36 @@ export class FD {
     return this.#closing;
   }
 
+  /** The error calls get once the fd is closed. */
+  get closedError(): Error {
+    return this.#closedError;
+  }
+
+  /** Whether the kernel polls this fd (false for regular files). */
+  get pollable(): boolean {
+    return this.#pollable;
+  }
+
   /**
    * read reads into `p[off, off+len)`: the count, or null at end of stream. A zero-length read
    * returns 0 without a syscall, after the lock, as Go's does. Errors go through `mapper`
    * (the conn's OpError wrapping) before rejecting.
-   *
-   * This is the hot path, so it is a small state machine rather than an async function: one
-   * promise per call, and the readiness callback retries the syscall itself. A read waiting
-   * for data then costs its promise and one record, which matters to servers holding many
-   * idle conns (measured: about 1.3 KB of heap less per waiting read than async/await).
    */
   read(p: Uint8Array, off: number, len: number, mapper?: ReadErrorMapper): Promise<number | null> {
     return new Promise<number | null>((resolve, reject) => {
-      const n = this.isStream && len > maxRW ? maxRW : len;
-      this.#startRead({ p, off, len: n, resolve: resolve as (v: unknown) => void, reject, mapper, msg: null });
+      this.#start(new ReadOp(resolve, reject, p, off, this.isStream && len > maxRW ? maxRW : len, mapper));
     });
   }
 
   /**
    * readMsg receives one message into `p[off, off+len)` (recvmsg), with `reader` saying where
-   * the sender and control bytes go and what the result is; see {@link MsgReader}. Unlike
-   * `read`, a zero-length buffer still receives (and so consumes) a datagram, as Go's ReadFrom
-   * does. It shares read's state machine and lock, so reads of both kinds run in call order.
+   * the sender and control bytes go and what the result is; see {@link MsgReader}. It shares
+   * read's lock, so reads of both kinds run in call order.
    */
   readMsg<T>(p: Uint8Array, off: number, len: number, reader: MsgReader<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#startRead({ p, off, len, resolve: resolve as (v: unknown) => void, reject, mapper: reader, msg: reader });
+      this.#start(new MsgReadOp<T>(resolve, reject, p, off, len, reader));
     });
-  }
-
-  #startRead(op: ReadOp): void {
-    const wait = this.#rLock.acquire();
-    if (wait === undefined) this.#attemptRead(op);
-    else void wait.then(() => this.#attemptRead(op));
-  }
-
-  /** Tries the read of `op`, which holds the read lock; on EAGAIN it parks `op` until ready. */
-  #attemptRead(op: ReadOp): void {
-    let n: number;
-    const m = op.msg;
-    if (this.#closing) return this.#endRead(op, ErrClosed, 0);
-    if (m === null && op.len === 0) return this.#endRead(op, null, 0);
-    if (this.#rDeadline?.expired === true) return this.#endRead(op, ErrDeadlineExceeded, 0);
-    if (this.#drained && (this.#armed & binding.POLL_READABLE) !== 0) return this.#parkRead(op);
-    if (m === null) n = binding.read(this.#fd, op.p, op.off, op.len);
-    else n = binding.recvmsg(this.#fd, op.p, op.off, op.len, m.oob, m.flags, m.from, m.info);
-    if (n >= 0) {
-      // A short stream read emptied the socket; datagram sizes say nothing about the queue.
-      this.#drained = this.isStream && m === null && n < op.len;
-      return this.#endRead(op, null, n);
-    }
-    if (n !== -E.EAGAIN!) return this.#endRead(op, new Errno(-n), 0);
-    this.#drained = true;
-    this.#parkRead(op);
-  }
-
-  /** Parks `op` until the fd is readable, arming the poll handle if it is not already. */
-  #parkRead(op: ReadOp): void {
-    this.#reading = op;
-    const ev = binding.POLL_READABLE;
-    if ((this.#armed & ev) === 0) {
-      const rc = this.#arm(this.#armed | ev);
-      if (rc < 0) return this.#fail(R, new Errno(-rc));
-    }
-    this.#updateRef();
-  }
-
-  /** The parked read's wake-up: retry on readiness, or end with the error (deadline, close). */
-  #resumeRead(err?: Error): void {
-    const op = this.#reading;
-    if (op === null) return;
-    this.#reading = null;
-    if (err !== undefined) this.#endRead(op, err, 0);
-    else this.#attemptRead(op);
-  }
-
-  /** Settles `op`; a message's result is made before the lock goes to the next reader. */
-  #endRead(op: ReadOp, err: Error | null, n: number): void {
-    if (err !== null) {
-      this.#rLock.release();
-      op.reject(op.mapper !== undefined ? op.mapper.mapReadError(err) : err);
-      return;
-    }
-    const m = op.msg;
-    const eof = n === 0 && this.zeroReadIsEOF && (m !== null || op.len > 0);
-    const v = m === null ? (eof ? null : n) : eof ? m.eof() : m.decode(op.p, n);
-    this.#rLock.release();
-    op.resolve(v);
   }
 
   /**
@@ -220,71 +149,39 @@ export class FD {
    * writes never interleave. A failure rejects with `mapper`'s error for it and the bytes
    * written before it.
    */
-  async write(p: Uint8Array, off: number, len: number, mapper: WriteErrorMapper): Promise<number> {
-    const lock = this.#wLock;
-    const wait = lock.acquire();
-    if (wait !== undefined) await wait;
-    let nn = 0;
-    try {
-      for (;;) {
-        this.#prepare(W);
-        let max = len - nn;
-        if (this.isStream && max > maxRW) max = maxRW;
-        const n = binding.write(this.#fd, p, off + nn, max);
-        if (n >= 0) {
-          nn += n;
-          if (nn === len) return nn;
-          if (n === 0) throw new Errno(E.EIO!);
-          continue;
-        }
-        if (n !== -E.EAGAIN!) throw new Errno(-n);
-        await this.#wait(W);
-      }
-    } catch (err) {
-      throw mapper.mapWriteError(err as Error, nn);
-    } finally {
-      lock.release();
-    }
+  write(p: Uint8Array, off: number, len: number, mapper: WriteErrorMapper): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.#start(new WriteOp(resolve, reject, p, off, len, mapper, this.#useSend, this.isStream));
+    });
   }
 
   /**
    * writeMsg sends one message (sendmsg) with optional control bytes to `sa` (null when
    * connected); a datagram goes whole or not at all.
    */
-  async writeMsg(p: Uint8Array, off: number, len: number, oob: Uint8Array | null, sa: Uint8Array | null): Promise<number> {
-    const lock = this.#wLock;
-    const wait = lock.acquire();
-    if (wait !== undefined) await wait;
-    try {
-      for (;;) {
-        this.#prepare(W);
-        const n = binding.sendmsg(this.#fd, p, off, len, oob, sa);
-        if (n >= 0) return n;
-        if (n !== -E.EAGAIN!) throw new Errno(-n);
-        await this.#wait(W);
-      }
-    } finally {
-      lock.release();
-    }
+  writeMsg(p: Uint8Array, off: number, len: number, oob: Uint8Array | null, sa: Uint8Array | null): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.#start(new MsgWriteOp(resolve, reject, p, off, len, oob, sa));
+    });
   }
 
   /** accept returns a new connected fd; ECONNABORTED is retried, as in Go. */
-  async accept(): Promise<number> {
-    const lock = this.#rLock;
-    const wait = lock.acquire();
-    if (wait !== undefined) await wait;
-    try {
-      for (;;) {
-        this.#prepare(R);
-        const n = binding.accept(this.#fd);
-        if (n >= 0) return n;
-        if (n === -E.ECONNABORTED!) continue;
-        if (n !== -E.EAGAIN!) throw new Errno(-n);
-        await this.#wait(R);
-      }
-    } finally {
-      lock.release();
-    }
+  accept(): Promise<number> {
+    return new Promise<number>((resolve, reject) => this.#start(new AcceptOp(resolve, reject)));
+  }
+
+  /**
+   * rawRead runs the caller's syscall under the poller, holding the read lock: `fn(fd)` returns
+   * >= 0 when done (the result), -EAGAIN to wait until the fd is readable and be called again,
+   * or another -errno to fail with that Errno. Deadlines and close apply as to reads.
+   */
+  rawRead(fn: (fd: number) => number): Promise<number> {
+    return new Promise<number>((resolve, reject) => this.#start(new RawOp(resolve, reject, R, fn)));
+  }
+
+  /** rawWrite is {@link FD.rawRead} for the write direction (a connect in progress, say). */
+  rawWrite(fn: (fd: number) => number): Promise<number> {
+    return new Promise<number>((resolve, reject) => this.#start(new RawOp(resolve, reject, W, fn)));
   }
 
   /**
@@ -302,45 +199,27 @@ export class FD {
     }
   }
 
-  /** waitWrite waits until the fd is writable (a connect in progress has finished). */
-  async waitWrite(): Promise<void> {
-    this.#prepare(W);
-    await this.#wait(W);
-    if (this.#closing) throw ErrClosed;
-  }
-
   /**
    * setDeadline sets the read (`"r"`), write (`"w"`) or both deadlines, as epoch milliseconds;
    * 0 clears. A passed deadline fails waiting and later calls at once; a new one revives them.
+   * An unpollable fd takes none (ErrNoDeadline, as Go's files).
    */
   setDeadline(which: "r" | "w" | "rw", at: number): void {
-    if (this.#closing) throw ErrClosed;
+    if (this.#closing) throw this.#closedError;
+    if (!this.#pollable) throw ErrNoDeadline;
     if (which !== "w") this.#deadline(R, at)?.set(at);
     if (which !== "r") this.#deadline(W, at)?.set(at);
   }
 
-  /** The deadline of `dir`, made when a first real deadline is set; null while none is needed. */
-  #deadline(dir: Dir, at: number): Deadline | null {
-    let d = dir === R ? this.#rDeadline : this.#wDeadline;
-    if (d === null && at !== 0) {
-      d = new Deadline(() => this.#expire(dir));
-      if (dir === R) this.#rDeadline = d;
-      else this.#wDeadline = d;
-    }
-    return d;
-  }
-
   /**
-   * releasePoll closes the poll handle when nobody waits on it, so an idle fd holds no libuv
+   * releasePoll closes the poller when nobody waits on it, so an idle fd holds no libuv
    * handle; the next wait opens a new one. Used once a connect has finished: a dialed conn
    * would otherwise keep the handle of its one connect wait for life.
    */
   releasePoll(): void {
-    if (this.#poll === null || this.#waiting()) return;
-    binding.pollClose(this.#poll);
-    this.#poll = null;
-    this.#armed = 0;
-    this.#referenced = false;
+    if (this.#poller === null || this.#rOp !== null || this.#wOp !== null) return;
+    this.#poller.close();
+    this.#poller = null;
   }
 
   /**
@@ -353,120 +232,190 @@ export class FD {
   }
 
   /**
-   * close wakes every waiting call with ErrClosed, stops polling and closes the fd. A second
-   * close throws ErrClosed.
+   * close wakes every waiting call with the closed error, stops polling and closes the fd. A
+   * second close throws the closed error.
    */
   close(): void {
-    if (this.#closing) throw ErrClosed;
+    if (this.#closing) throw this.#closedError;
     this.#closing = true;
     this.#rDeadline?.clear();
     this.#wDeadline?.clear();
-    if (this.#poll !== null) {
-      // pollClose stops the handle first, so no callback can see the fd after it is closed.
-      binding.pollClose(this.#poll);
-      this.#poll = null;
+    if (this.#poller !== null) {
+      // Closing the poller stops it first, so no callback can see the fd after it is closed.
+      this.#poller.close();
+      this.#poller = null;
     }
-    this.#fail(R, ErrClosed);
-    this.#fail(W, ErrClosed);
+    this.#fail(R, this.#closedError);
+    this.#fail(W, this.#closedError);
+    if (this.#inflight === 0) this.#closeNumber();
+  }
+
+  #closeNumber(): void {
     binding.close(this.#fd);
     this.#fd = -1;
   }
 
-  /** Checks done before every syscall: closed first, then the deadline (Go's prepareRead). */
-  #prepare(dir: Dir): void {
-    if (this.#closing) throw ErrClosed;
-    if ((dir === R ? this.#rDeadline : this.#wDeadline)?.expired === true) throw ErrDeadlineExceeded;
-  }
-
-  #wait(dir: Dir): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (dir === R) this.#rWaiter = { resolve, reject };
-      else this.#wWaiter = { resolve, reject };
-      const ev = dir === R ? binding.POLL_READABLE : binding.POLL_WRITABLE;
-      if ((this.#armed & ev) === 0) {
-        const rc = this.#arm(this.#armed | ev);
-        if (rc < 0) return this.#fail(dir, new Errno(-rc));
-      }
-      this.#updateRef();
-    });
-  }
-
-  #arm(events: number): number {
-    if (this.#poll === null) {
-      const h = binding.pollOpen(this.#fd, (ev, status) => this.#onPoll(ev, status));
-      if (typeof h === "number") return h;
-      this.#poll = h;
-    }
-    const rc = binding.pollUpdate(this.#poll, events);
-    if (rc === 0) this.#armed = events;
-    return rc;
+  /** Takes `op`'s lock, then runs it. */
+  #start(op: Op): void {
+    const wait = (op.dir === R ? this.#rLock : this.#wLock).acquire();
+    if (wait === undefined) this.#run(op);
+    else void wait.then(() => this.#run(op));
   }
 
   /**
-   * The libuv callback. Readiness with nobody waiting disarms that event: libuv polls level-
-   * triggered, so an armed idle event would fire on every loop turn.
+   * The one loop every operation runs in, holding its direction's lock: checks (closed, then
+   * the deadline, Go's prepareRead), the budget, the attempt, and then settling, trying again
+   * after progress, or parking until readiness. Any error, a TypeError from the binding
+   * included, rejects the operation's own promise: none escapes into a poll callback.
    */
-  #onPoll(events: number, status: number): void {
-    if (status < 0) {
-      // Polling failed (libuv reports a socket error as EBADF and stops the handle): wake
-      // everyone so each retries its syscall and meets the real error; re-arm on next wait.
-      this.#armed = 0;
-      this.#drained = false;
-      this.#wake(R);
-      this.#wake(W);
-      return;
+  #run(op: Op): void {
+    const dir = op.dir;
+    for (;;) {
+      if (this.#closing) return this.#end(op, this.#closedError);
+      if ((dir === R ? this.#rDeadline : this.#wDeadline)?.expired === true) return this.#end(op, ErrDeadlineExceeded);
+      if (!this.#pollable) return this.#runBlocking(op);
+      if (dir === R && this.#drained) return this.#park(op);
+      if (!spend()) return defer(() => this.#run(op));
+      let n: number;
+      try {
+        n = op.attempt(this.#fd);
+        if (n >= 0) {
+          if (dir === R) this.#drained = op.drainedBy(n, this);
+          if (!op.advance(n)) continue;
+          return this.#settle(op, n);
+        }
+      } catch (err) {
+        return this.#end(op, err as Error);
+      }
+      if (n !== -E.EAGAIN!) return this.#end(op, new Errno(-n));
+      if (dir === R) this.#drained = true;
+      return this.#park(op);
     }
-    let armed = this.#armed;
-    if ((events & binding.POLL_READABLE) !== 0) this.#drained = false;
-    if ((events & binding.POLL_READABLE) !== 0 && !this.#wake(R)) armed &= ~binding.POLL_READABLE;
-    if ((events & binding.POLL_WRITABLE) !== 0 && !this.#wake(W)) armed &= ~binding.POLL_WRITABLE;
-    if (armed !== this.#armed && !this.#closing) this.#arm(armed);
+  }
+
+  /** #run for an unpollable fd: one threadpool attempt at a time, then the same checks. */
+  #runBlocking(op: Op): void {
+    this.#inflight++;
+    op.attemptBlocking(this.#fd, (n) => {
+      this.#inflight--;
+      if (this.#closing && this.#inflight === 0) this.#closeNumber();
+      try {
+        if (n < 0) return this.#end(op, new Errno(-n));
+        if (!op.advance(n)) return this.#run(op);
+      } catch (err) {
+        return this.#end(op, err as Error);
+      }
+      this.#settle(op, n);
+    });
+  }
+
+  /** Completes `op`: its value is made before the lock goes to the next in line. */
+  #settle(op: Op, n: number): void {
+    let v: unknown;
+    try {
+      v = op.value(n, this);
+    } catch (err) {
+      return this.#end(op, err as Error);
+    }
+    (op.dir === R ? this.#rLock : this.#wLock).release();
+    op.resolve(v as never);
+  }
+
+  /**
+   * Fails `op` with `err`, mapped by the operation's owner; a TypeError (a bad or detached
+   * buffer met by the binding) is a programming error, not the fd's, and goes as it is.
+   */
+  #end(op: Op, err: Error): void {
+    (op.dir === R ? this.#rLock : this.#wLock).release();
+    op.reject(err instanceof TypeError ? err : op.mapError(err));
+  }
+
+  /** Parks `op` until its direction is ready, arming the poller if it is not already. */
+  #park(op: Op): void {
+    const rc = this.#want(op.dir === R ? READABLE : WRITABLE);
+    if (rc === -E.EPERM! && this.#poller === null) {
+      // The kernel will not poll this fd after all (a device without poll support, as Go's
+      // pd.Init failing): from now on it is served on the threadpool.
+      this.#pollable = false;
+      return this.#runBlocking(op);
+    }
+    if (rc < 0) return this.#end(op, new Errno(-rc));
+    if (op.dir === R) this.#rOp = op;
+    else this.#wOp = op;
     this.#updateRef();
   }
 
-  /** Whether any call waits for readiness (which keeps the process alive). */
-  #waiting(): boolean {
-    return this.#reading !== null || this.#rWaiter !== null || this.#wWaiter !== null;
+  /** Arms the poller for `ev` on top of what it has, opening it first if need be. */
+  #want(ev: number): number {
+    let p = this.#poller;
+    if (p === null) {
+      const r = Poller.open(this.#fd, (events, status) => this.#onReady(events, status));
+      if (typeof r === "number") return r;
+      this.#poller = p = r;
+    }
+    return (p.armed & ev) !== 0 ? 0 : p.arm(p.armed | ev);
   }
 
-  /** Wakes what waits on `dir`, if anything; reports whether something did. */
-  #wake(dir: Dir): boolean {
-    if (dir === R && this.#reading !== null) {
-      this.#resumeRead();
-      return true;
+  /**
+   * The poller's callback: the loop is turning, so the budget refills; parked operations try
+   * again. Readiness with nobody parked disarms that event, since libuv polls level-triggered.
+   */
+  #onReady(events: number, status: number): void {
+    refill();
+    const p = this.#poller;
+    if (p === null) return;
+    if (status < 0) {
+      // Polling failed (libuv reports a socket error as EBADF and stops the handle): everyone
+      // retries its syscall and meets the real error; the next wait re-arms.
+      p.failed();
+      this.#drained = false;
+      this.#resume(R);
+      this.#resume(W);
+      return this.#updateRef();
     }
-    const w = dir === R ? this.#rWaiter : this.#wWaiter;
-    if (w === null) return false;
-    if (dir === R) this.#rWaiter = null;
-    else this.#wWaiter = null;
-    w.resolve();
+    let idle = 0;
+    if ((events & READABLE) !== 0) {
+      this.#drained = false;
+      if (!this.#resume(R)) idle |= READABLE;
+    }
+    if ((events & WRITABLE) !== 0 && !this.#resume(W)) idle |= WRITABLE;
+    if (idle !== 0 && this.#poller === p) p.arm(p.armed & ~idle);
+    this.#updateRef();
+  }
+
+  /** Runs the operation parked in `dir` again, if there is one; reports whether there was. */
+  #resume(dir: Dir): boolean {
+    const op = dir === R ? this.#rOp : this.#wOp;
+    if (op === null) return false;
+    if (dir === R) this.#rOp = null;
+    else this.#wOp = null;
+    this.#run(op);
     return true;
   }
 
+  /** Fails the operation parked in `dir`, if any (close, a passed deadline, a poll error). */
   #fail(dir: Dir, err: Error): void {
-    if (dir === R && this.#reading !== null) {
-      this.#resumeRead(err);
-    } else {
-      const w = dir === R ? this.#rWaiter : this.#wWaiter;
-      if (w === null) return;
-      if (dir === R) this.#rWaiter = null;
-      else this.#wWaiter = null;
-      w.reject(err);
-    }
+    const op = dir === R ? this.#rOp : this.#wOp;
+    if (op === null) return;
+    if (dir === R) this.#rOp = null;
+    else this.#wOp = null;
+    this.#end(op, err);
     this.#updateRef();
   }
 
-  #expire(dir: Dir): void {
-    this.#fail(dir, ErrDeadlineExceeded);
+  /** The deadline of `dir`, made when a first real deadline is set; null while none is needed. */
+  #deadline(dir: Dir, at: number): Deadline | null {
+    let d = dir === R ? this.#rDeadline : this.#wDeadline;
+    if (d === null && at !== 0) {
+      d = new Deadline(() => this.#fail(dir, ErrDeadlineExceeded));
+      if (dir === R) this.#rDeadline = d;
+      else this.#wDeadline = d;
+    }
+    return d;
   }
 
-  /** A pending call keeps the event loop alive; an idle FD does not. */
+  /** A parked call keeps the event loop alive (unless unref'd); an idle FD does not. */
   #updateRef(): void {
-    if (this.#poll === null) return;
-    const want = this.#refable && this.#waiting();
-    if (want !== this.#referenced) {
-      binding.pollRef(this.#poll, want);
-      this.#referenced = want;
-    }
+    this.#poller?.ref(this.#refable && (this.#rOp !== null || this.#wOp !== null));
   }
 }

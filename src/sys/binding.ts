@@ -22,37 +22,70 @@ export type PollHandle = { readonly __pollHandle: unique symbol };
  */
 export type PollCallback = (events: number, status: number) => void;
 
-/** The native core (`native/`, N-API, C11). One method per syscall family member. */
+/**
+ * The native core (`native/`, N-API, C11). One method per syscall family member; each is
+ * registered in native/binding.c as `sk_<family>_<verb>_js` of native/<family>.c, in this
+ * order, and declared in native/binding.h (test/sys/manifest.test.ts checks the three agree).
+ * Integer arguments must be exact integers in range (NaN, Infinity and 1.5 are TypeErrors).
+ */
 export interface Binding {
-  /** Address families, socket types, levels, options, shutdown modes, message flags. */
+  /**
+   * Address families, socket types, levels, options, shutdown modes, message flags, open(2)
+   * flags (`O_*`), file types (`S_IF*`), `PIPE_BUF`, and sockit's own layout facts (`SK_*`):
+   * `SK_SOCKADDR_UN_SIZE`, `SK_SOCKADDR_STORAGE_SIZE`, `SK_RECVMSG_FROM_SIZE`, the
+   * `SK_RECVMSG_INFO_*` slots of {@link Binding.recvmsg}'s `info` (and `SK_RECVMSG_INFO_COUNT`,
+   * its length), `SK_SIZEOF_INT`, `SK_LITTLE_ENDIAN` (1 or 0), and on Linux `SK_IP_MREQN_SIZE`
+   * with the `SK_IP_MREQN_*` field offsets. A name the platform lacks is absent.
+   */
   readonly constants: Readonly<Record<string, number>>;
   /** Every errno name this platform defines, mapped to its number (E.g. `EAGAIN: 11`). */
   readonly errnos: Readonly<Record<string, number>>;
+  /** The readable bit of a {@link PollCallback}'s `events` and of a pollUpdate mask. */
   readonly POLL_READABLE: number;
+  /** The writable bit of a {@link PollCallback}'s `events` and of a pollUpdate mask. */
   readonly POLL_WRITABLE: number;
 
   /** socket(2) with SOCK_NONBLOCK|SOCK_CLOEXEC added; returns the fd. */
   socket(domain: number, type: number, protocol: number): number;
+  /**
+   * socketpair(2) with SOCK_NONBLOCK|SOCK_CLOEXEC; the two fds go to `out[0]` and `out[1]`.
+   * Returns 0 or -errno.
+   */
+  socketpair(domain: number, type: number, protocol: number, out: Int32Array): number;
   /** close(2); EINTR is not retried (Linux closes the fd anyway). */
   close(fd: number): number;
+  /** bind(2) to an encoded sockaddr (from sockaddrInet or sockaddrUnix). */
   bind(fd: number, sa: Uint8Array): number;
+  /** listen(2) with a queue of `backlog` connections. */
   listen(fd: number, backlog: number): number;
   /** accept4(2) with SOCK_NONBLOCK|SOCK_CLOEXEC; retries EINTR; returns the new fd. */
   accept(fd: number): number;
   /** connect(2); returns 0, or -EINPROGRESS when the connect continues in the background. */
   connect(fd: number, sa: Uint8Array): number;
+  /** shutdown(2) of one direction or both (`SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`). */
   shutdown(fd: number, how: number): number;
   /** read(2) into `buf[off, off+len)`; retries EINTR; returns the count (0 at end of stream). */
   read(fd: number, buf: Uint8Array, off: number, len: number): number;
-  /** write(2) from `buf[off, off+len)`, MSG_NOSIGNAL semantics (never raises SIGPIPE). */
+  /**
+   * write(2) from `buf[off, off+len)`, for pipes, FIFOs, ttys and files; retries EINTR; returns
+   * the count. On a socket whose peer is gone it raises SIGPIPE (Node ignores it): use
+   * {@link Binding.send} for sockets.
+   */
   write(fd: number, buf: Uint8Array, off: number, len: number): number;
-  /** writev(2) of whole buffers (at most IOV_MAX of them), never raising SIGPIPE. */
-  writev(fd: number, bufs: readonly Uint8Array[]): number;
+  /**
+   * send(2) from `buf[off, off+len)` with MSG_NOSIGNAL (never raises SIGPIPE; a gone peer is
+   * -EPIPE), for sockets only (-ENOTSOCK otherwise); retries EINTR; returns the count. Where
+   * MSG_NOSIGNAL is missing (macOS) it is write(2) on a socket that has SO_NOSIGPIPE.
+   */
+  send(fd: number, buf: Uint8Array, off: number, len: number): number;
   /** getsockopt(2) of an int option; the value goes to `out[0]`; returns 0 or -errno. */
   getsockoptInt(fd: number, level: number, name: number, out: Int32Array): number;
+  /** setsockopt(2) of an int option. */
   setsockoptInt(fd: number, level: number, name: number, value: number): number;
   /** SO_LINGER: `onoff` 0 or 1, `secs` the linger time. */
   setsockoptLinger(fd: number, onoff: number, secs: number): number;
+  /** setsockopt(2) of a raw option value (ipv6_mreq, ip_mreqn ... built by the caller). */
+  setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): number;
   /** Encodes a sockaddr_in (4-byte ip) or sockaddr_in6 (16-byte ip) in the platform's layout. */
   sockaddrInet(ip: Uint8Array, port: number, scopeId: number): Uint8Array;
   /**
@@ -63,15 +96,17 @@ export interface Binding {
   sockaddrUnix(path: Uint8Array): Uint8Array | number;
   /** getsockname(2), decoded; for AF_UNIX `addr` holds the exact sun_path bytes the kernel gave. */
   getsockname(fd: number): RawSockaddr | number;
+  /** getpeername(2), decoded as {@link Binding.getsockname} is. */
   getpeername(fd: number): RawSockaddr | number;
   /**
    * recvmsg(2) of one message into `buf[off, off+len)`, retrying EINTR; returns the bytes
-   * copied (a datagram's tail beyond `len` is dropped; MSG_TRUNC in `info[4]` says so). The
-   * sender's address is decoded flat into `from` and `info`: `info[0]` family (0 when the
-   * kernel gave no address, e.g. an unbound unix sender or a connected stream), `info[1]` the
-   * number of address bytes written to `from` (4 or 16 IP bytes, or the exact sun_path bytes),
-   * `info[2]` port, `info[3]` IPv6 scope id, `info[4]` msg_flags, `info[5]` control bytes
-   * received into `oob` (null for none). `from` must hold at least 110 bytes; `info` 6 ints.
+   * copied (a datagram's tail beyond `len` is dropped; MSG_TRUNC in the flags says so). The
+   * sender's address is decoded flat into `from` and `info`, whose slots are the
+   * `SK_RECVMSG_INFO_*` constants: `FAMILY` (0 when the kernel gave no address, e.g. an unbound
+   * unix sender or a connected stream), `ADDRLEN` the number of address bytes written to `from`
+   * (4 or 16 IP bytes, or the exact sun_path bytes), `PORT`, `SCOPE` the IPv6 scope id, `FLAGS`
+   * msg_flags, `OOBN` the control bytes received into `oob` (null for none). `from` must hold
+   * at least `SK_RECVMSG_FROM_SIZE` bytes, `info` `SK_RECVMSG_INFO_COUNT` ints.
    * Received fds (SCM_RIGHTS) are close-on-exec (MSG_CMSG_CLOEXEC on Linux).
    */
   recvmsg(
@@ -89,15 +124,6 @@ export interface Binding {
    * sockaddr, or null on a connected socket); never raises SIGPIPE; returns the bytes sent.
    */
   sendmsg(fd: number, buf: Uint8Array, off: number, len: number, oob: Uint8Array | null, sa: Uint8Array | null): number;
-  /** setsockopt(2) of a raw option value (ip_mreq, ipv6_mreq, ip_mreqn ... built by the caller). */
-  setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): number;
-  /** getsockopt(2) of a raw option value into `out`; returns the value's length or -errno. */
-  getsockoptBytes(fd: number, level: number, name: number, out: Uint8Array): number;
-  /**
-   * socketpair(2) with SOCK_NONBLOCK|SOCK_CLOEXEC; the two fds go to `out[0]` and `out[1]`.
-   * Returns 0 or -errno.
-   */
-  socketpair(domain: number, type: number, protocol: number, out: Int32Array): number;
   /** CMSG_SPACE(n): the bytes a control message with n data bytes takes, padding included. */
   cmsgSpace(n: number): number;
   /** Builds one SCM_RIGHTS control message carrying `fds`. */
@@ -111,6 +137,38 @@ export interface Binding {
   ifNameToIndex(name: string): number;
   /** if_indextoname(3): the interface's name, null when there is none. */
   ifIndexToName(index: number): string | null;
+  /**
+   * pipe2(2) with O_NONBLOCK|O_CLOEXEC (pipe and fcntl on macOS, both ends closed on failure);
+   * the read end goes to `out[0]`, the write end to `out[1]`. Returns 0 or -errno.
+   */
+  pipe(out: Int32Array): number;
+  /** mkfifo(3) of `path` with permission bits `mode` (less the umask). Returns 0 or -errno. */
+  mkfifo(path: string, mode: number): number;
+  /**
+   * open(2) of `path` with `flags` (`O_*` constants) and O_CLOEXEC added; `mode` applies with
+   * O_CREAT. O_NONBLOCK is not added: without it a FIFO's open blocks the thread until the
+   * other end opens. Retries EINTR; returns the fd. Paths over PATH_MAX give -ENAMETOOLONG,
+   * a path holding a NUL -EINVAL (as for {@link Binding.mkfifo} and {@link Binding.stat}).
+   */
+  open(path: string, flags: number, mode: number): number;
+  /**
+   * fcntl(F_DUPFD_CLOEXEC): a new close-on-exec fd for the same open file description (which
+   * shares O_NONBLOCK with `fd`). Returns the fd.
+   */
+  dup(fd: number): number;
+  /**
+   * Sets or clears O_NONBLOCK (F_GETFL/F_SETFL). It belongs to the open file description, so
+   * every dup of `fd`, and any process sharing it, sees the change. Returns 0 or -errno.
+   */
+  setNonblock(fd: number, on: boolean): number;
+  /**
+   * fstat(2): `out[0]` st_mode (the whole mode: mask with `S_IFMT` for the type), `out[1]`
+   * st_dev, `out[2]` st_ino, `out[3]` st_size; `out` needs at least 4 elements and is written
+   * only on success. Returns 0 or -errno.
+   */
+  fstat(fd: number, out: Float64Array): number;
+  /** stat(2) of `path`, following symbolic links, into `out` as {@link Binding.fstat} does. */
+  stat(path: string, out: Float64Array): number;
   /**
    * Creates a `uv_poll_t` for `fd` on this thread's loop; it starts stopped and unreferenced.
    * Returns -errno when libuv refuses the fd (EBADF, EEXIST, EPERM for a regular file).
@@ -165,8 +223,13 @@ function unavailable(err: BindingError): Binding {
 
 const loaded = load();
 
-/** The loaded binding; if loading failed, any use throws the {@link BindingError}. */
-export const binding: Binding = loaded instanceof BindingError ? unavailable(loaded) : loaded;
+/**
+ * The loaded binding; if loading failed, any use throws the {@link BindingError}. It is a plain
+ * copy of the module's exports (whose properties N-API makes read-only), so that the sys layer's
+ * fault injection (fault.ts, for tests) can stand in for a syscall; a call through it costs the
+ * same property load as before.
+ */
+export const binding: Binding = loaded instanceof BindingError ? unavailable(loaded) : { ...loaded };
 
 /** The load failure, or null when the native core is available. */
 export const bindingError: BindingError | null = loaded instanceof BindingError ? loaded : null;

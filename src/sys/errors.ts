@@ -5,16 +5,37 @@
 import { binding, bindingError } from "./binding.js";
 import { errnoText } from "./errnotext.js";
 
+/** The brand symbol of each branded class, by class (not inherited: see {@link brand}). */
+const brands = new WeakMap<object, symbol>();
+
 /**
- * Brands a class so `instanceof` works across two installed copies of sockit (as undici does):
- * the check looks for a registered symbol rather than the prototype chain.
+ * brandedInstance is the `Symbol.hasInstance` of every branded class. It runs with `this` set
+ * to the class on the right of `instanceof`, so a subclass that inherits it still checks its
+ * own brand; a class without one (an unbranded subclass) falls back to the prototype chain.
+ */
+function brandedInstance(this: unknown, v: unknown): boolean {
+  const sym = brands.get(this as object);
+  if (sym === undefined) return Function.prototype[Symbol.hasInstance].call(this, v);
+  return typeof v === "object" && v !== null && (v as Record<symbol, unknown>)[sym] === true;
+}
+
+/**
+ * brand makes `instanceof` work across two installed copies of sockit (as undici does): the
+ * check looks for a registered symbol, `Symbol.for("sockit." + name)`, that the class's
+ * prototype carries, rather than for the prototype itself. Each class checks its own symbol,
+ * and an instance of a subclass carries its bases' symbols through its prototype chain, so
+ * `new OpError(...) instanceof NetError` holds while `ErrClosed instanceof CanceledError` (a
+ * Sentinel that is no CanceledError) does not. Brand every class whose instances callers test.
+ *
+ * @example
+ * export class OpError extends NetError { ... }
+ * brand(OpError, "OpError");
  */
 export function brand(cls: abstract new (...args: never[]) => object, name: string): void {
   const sym = Symbol.for(`sockit.${name}`);
   Object.defineProperty(cls.prototype, sym, { value: true });
-  Object.defineProperty(cls, Symbol.hasInstance, {
-    value: (v: unknown) => typeof v === "object" && v !== null && (v as Record<symbol, unknown>)[sym] === true,
-  });
+  brands.set(cls, sym);
+  Object.defineProperty(cls, Symbol.hasInstance, { value: brandedInstance });
 }
 
 /**
@@ -33,6 +54,7 @@ export abstract class NetError extends Error {
     return false;
   }
 }
+brand(NetError, "NetError");
 
 /**
  * errorIs reports whether any error in `err`'s cause chain matches `target`, as Go's

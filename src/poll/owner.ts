@@ -1,0 +1,81 @@
+/**
+ * FDOwner, the one lifecycle of everything that owns an FD (conns, listeners, files), written
+ * once as undici's base class does: `close()` runs the subclass's teardown exactly once; a
+ * second close rejects with the owner's closed error; `Symbol.asyncDispose` goes through the
+ * same path and is idempotent. An owner dropped without close has its fd closed when it is
+ * garbage collected, as Go's netFD and os.File finalizers do, with a debuglog line saying so.
+ */
+import { debuglog } from "node:util";
+import type { FD } from "./fd.js";
+
+const debug = debuglog("sockit");
+
+/**
+ * Closes the FD of an owner that was collected while still open. The registry holds the FD,
+ * never the owner; the FD holds no reference to its owner while idle (a parked operation's
+ * error mapper does, which keeps an owner with a call in flight alive, as a blocked goroutine
+ * keeps a Go conn).
+ */
+const leaks = new FinalizationRegistry<FD>((fd) => {
+  if (fd.closed) return;
+  debug("fd %d: its owner was garbage collected without close(); closing it", fd.sysfd);
+  fd.close();
+});
+
+/** FDOwner is the lifecycle base of every sockit object that owns an fd; see the module. */
+export abstract class FDOwner implements AsyncDisposable {
+  /** @internal The poll-layer FD this object owns. */
+  protected readonly pfd: FD;
+
+  /** @internal */
+  constructor(pfd: FD) {
+    this.pfd = pfd;
+    leaks.register(this, pfd, this);
+  }
+
+  /**
+   * @internal Releases what the owner holds, the fd first; runs exactly once, from the first
+   * close. A throw becomes close's rejection, through `closeError`.
+   */
+  protected abstract teardown(): void;
+
+  /** @internal The error of a failed close, in the owner's form ("close tcp L->R: ..."). */
+  protected abstract closeError(err: Error): Error;
+
+  /**
+   * close releases the fd and what goes with it: calls waiting on it reject with the closed
+   * error, and so does every later call, a second close included (Go's behaviour). Use
+   * `Symbol.asyncDispose` (or `await using`, where the runtime has it) for an idempotent close.
+   */
+  async close(): Promise<void> {
+    if (this.pfd.closed) throw this.closeError(this.pfd.closedError);
+    leaks.unregister(this);
+    try {
+      this.teardown();
+    } catch (err) {
+      throw this.closeError(err as Error);
+    }
+  }
+
+  /** Idempotent close, for `await using`: closes if open, else does nothing. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.pfd.closed) await this.close();
+  }
+
+  /**
+   * ref makes a pending call keep the process alive (the default), like Node's `ref()`.
+   *
+   * @example
+   * ln.unref(); // the process may exit while ln waits for connections
+   */
+  ref(): this {
+    this.pfd.setRefable(true);
+    return this;
+  }
+
+  /** unref lets the process exit while this object's calls wait, like Node's `unref()`. */
+  unref(): this {
+    this.pfd.setRefable(false);
+    return this;
+  }
+}
