@@ -13,6 +13,7 @@ import { formatTable, oneLine, showAddr } from "./table.js";
 import { SkipStop, recordTrip, streamTrip, type Trip, type TripScope } from "./trip.js";
 import { datagramTrip } from "./packettrip.js";
 import { noRawReason, pingTrip } from "./pingtrip.js";
+import { fifoTrip, pipeTrip } from "./pipetrip.js";
 import type { NetKind } from "./networks.js";
 
 const debug = debuglog("sockit");
@@ -27,11 +28,14 @@ export interface TourEnv {
   ipv6: boolean;
 }
 
-/** One network the tour visits. */
+/** What a stop is: a socket kind, or one of the IPC kinds (pipes and FIFOs). */
+export type StopKind = NetKind | "pipe" | "fifo";
+
+/** One network (or IPC kind) the tour visits. */
 export interface Stop {
   network: string;
-  /** The socket kind, which says how a message goes round (see {@link trips}). */
-  kind: NetKind;
+  /** The kind, which says how a message goes round (see {@link trips}). */
+  kind: StopKind;
   /** The address to listen on (raw IP: to dial, and to listen on for the request). */
   address(env: TourEnv): string;
   /** Why the stop cannot work on this machine, or null when it should. */
@@ -44,7 +48,9 @@ export const trips = {
   seqpacket: recordTrip,
   datagram: datagramTrip,
   raw: pingTrip,
-} satisfies Record<NetKind, Trip>;
+  pipe: pipeTrip,
+  fifo: fifoTrip,
+} satisfies Record<StopKind, Trip>;
 
 const noIPv6 = (env: TourEnv): string | null => (env.ipv6 ? null : "no IPv6 loopback on this machine");
 const linuxOnly = (): string | null => (process.platform === "linux" ? null : "abstract names are Linux only");
@@ -69,7 +75,12 @@ export const stops: readonly Stop[] = [
   { network: "ip:icmp", kind: "raw", address: () => "127.0.0.1" },
   { network: "ip4:icmp", kind: "raw", address: () => "127.0.0.1" },
   { network: "ip6:ipv6-icmp", kind: "raw", address: () => "::1", skip: noIPv6 },
+  { network: "pipe", kind: "pipe", address: () => "" },
+  { network: "fifo", kind: "fifo", address: (env) => env.dir },
 ];
+
+/** The stops that are not networks: Go's os.Pipe and named pipes. */
+const ipcKinds: ReadonlySet<StopKind> = new Set(["pipe", "fifo"]);
 
 /** Longest a stop may take before the tour closes its sockets and calls it failed. */
 const stopTimeout = 5000;
@@ -77,7 +88,7 @@ const stopTimeout = 5000;
 /** The outcome of one stop, as shown in the table. */
 interface Row {
   network: string;
-  kind: NetKind;
+  kind: StopKind;
   local: string;
   remote: string;
   result: "ok" | "FAIL" | "skipped";
@@ -157,7 +168,7 @@ class Scope implements TripScope {
 
 /** report prints the table, the notes of failed and skipped stops, raw IP's privilege, a summary. */
 function report(rows: readonly Row[], print: (line: string) => void): void {
-  print("sockit tour: each network once: listen, dial, one message echoed back (raw IP: by the kernel)");
+  print("sockit tour: each network once: listen, dial, one message echoed back (raw IP: by the kernel); then a pipe and a FIFO");
   print("");
   const columns = [
     { header: "network" },
@@ -173,8 +184,11 @@ function report(rows: readonly Row[], print: (line: string) => void): void {
   for (const r of rows.filter((r) => r.note !== "")) print(`${r.network} ${r.result}: ${r.note}`);
   print(rawPrivilege(rows));
   const count = (res: Row["result"]): number => rows.filter((r) => r.result === res).length;
-  const networks = new Set(rows.map((r) => r.network.split(":")[0])).size;
-  print(`${rows.length} stops on ${networks} networks: ${count("ok")} ok, ${count("FAIL")} failed, ${count("skipped")} skipped`);
+  const networks = new Set(rows.filter((r) => !ipcKinds.has(r.kind)).map((r) => r.network.split(":")[0])).size;
+  print(
+    `${rows.length} stops on ${networks} networks plus pipes and FIFOs: ` +
+      `${count("ok")} ok, ${count("FAIL")} failed, ${count("skipped")} skipped`,
+  );
 }
 
 /** rawPrivilege says whether this process may open raw IP sockets, as the raw stops found. */

@@ -13,10 +13,10 @@ export interface TripScope {
   use<T extends AsyncDisposable>(x: T): T;
 }
 
-/** What a trip saw from the dialing side. */
+/** What a trip saw from the dialing side: addresses (or, for pipes, the Files' names). */
 export interface TripResult {
-  local: Addr | null;
-  remote: Addr | null;
+  local: Addr | { toString(): string } | null;
+  remote: Addr | { toString(): string } | null;
   /** Milliseconds from the write of the message to the last byte of its echo. */
   rttMs: number;
 }

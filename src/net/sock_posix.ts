@@ -128,12 +128,13 @@ async function connect(fd: NetFD, rsa: Uint8Array, signal: AbortSignal | null): 
   // loopback the handshake is over by now, and the conn never needs a poll handle for it.
   await new Promise((resolve) => setImmediate(resolve));
   if (signal?.aborted) throw abortError(signal.reason);
+  const peer = connected(fd);
+  if (peer !== null) return peer;
   const onAbort = () => fd.pfd.setDeadline("w", 1);
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const p = await waitConnected(fd);
-    // The connect wait is over (if it waited at all); most conns idle before they next wait,
-    // so give the handle back.
+    // The connect wait is over; most conns idle before they next wait, so give the handle back.
     fd.pfd.releasePoll();
     return p;
   } catch (err) {

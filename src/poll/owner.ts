@@ -30,7 +30,9 @@ export abstract class FDOwner implements AsyncDisposable {
   /** @internal */
   constructor(pfd: FD) {
     this.pfd = pfd;
-    leaks.register(this, pfd, this);
+    // No unregister token: a closed FD makes the callback a no-op, and a token would cost
+    // every owner an entry in the registry's token table.
+    leaks.register(this, pfd);
   }
 
   /**
@@ -49,7 +51,6 @@ export abstract class FDOwner implements AsyncDisposable {
    */
   async close(): Promise<void> {
     if (this.pfd.closed) throw this.closeError(this.pfd.closedError);
-    leaks.unregister(this);
     try {
       this.teardown();
     } catch (err) {

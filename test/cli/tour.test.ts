@@ -35,7 +35,7 @@ test("tour visits all twelve networks, abstract names too, and passes", async ()
   assert.match(r.stdout, /^tcp +stream +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +ok +\d+\.\d{3}$/m);
   assert.match(r.stdout, /^udp +datagram +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +ok +\d+\.\d{3}$/m);
   assert.match(r.stdout, /^unixgram +datagram +@[0-9a-f]{5} +\/\S+\/tour-gram\.sock +ok /m);
-  assert.match(r.stdout, /^15 stops on 12 networks: \d+ ok, 0 failed, \d+ skipped$/m);
+  assert.match(r.stdout, /^17 stops on 12 networks plus pipes and FIFOs: \d+ ok, 0 failed, \d+ skipped$/m);
   if (process.getuid?.() === 0) {
     assert.match(r.stdout, /^ip4:icmp +raw +127\.0\.0\.1 +127\.0\.0\.1 +ok /m);
     assert.match(r.stdout, /^raw IP: CAP_NET_RAW is available$/m);
@@ -59,5 +59,5 @@ test("tour without CAP_NET_RAW skips raw IP, says why, and still exits 0", { ski
   for (const net of ["ip", "ip4", "ip6"]) assert.deepEqual(rows.get(net), ["skipped"]);
   assert.match(r.stdout, /^ip4:icmp skipped: needs CAP_NET_RAW \(run as root\)$/m);
   assert.match(r.stdout, /^raw IP: CAP_NET_RAW is missing, so ip, ip4 and ip6 were skipped$/m);
-  assert.match(r.stdout, /^15 stops on 12 networks: 12 ok, 0 failed, 3 skipped$/m);
+  assert.match(r.stdout, /^17 stops on 12 networks plus pipes and FIFOs: 14 ok, 0 failed, 3 skipped$/m);
 });
