@@ -177,48 +177,43 @@ int sk_napi_bytes_or_null(napi_env env, napi_value v, const char* what,
   return 0;
 }
 
-/* An Int32Array of at least min elements, for results the wrappers write
- * in place. Its data is aligned for int32_t: V8 refuses an Int32Array at a
- * byteOffset that is not a multiple of 4.
+/* A typed array of `want` type with at least min elements, for results
+ * the wrappers write in place; `name` says what it must be in the error.
+ * V8 only makes typed arrays aligned for their element type, so the data
+ * can be used as int32_t or double as it is.
  */
-int sk_napi_int32s(napi_env env, napi_value v, const char* what, size_t min,
-                   int32_t** data) {
+static int sk_napi_typed(napi_env env, napi_value v, const char* what,
+                         size_t min, napi_typedarray_type want,
+                         const char* name, void** data) {
   napi_typedarray_type type;
   char must[64];
   size_t len;
-  void* p;
 
-  if (napi_get_typedarray_info(env, v, &type, &len, &p, NULL, NULL) !=
+  if (napi_get_typedarray_info(env, v, &type, &len, data, NULL, NULL) !=
           napi_ok ||
-      type != napi_int32_array || len < min) {
-    snprintf(must, sizeof(must), "an Int32Array of at least %zu elements",
-             min);
+      type != want || len < min) {
+    snprintf(must, sizeof(must), "%s of at least %zu elements", name, min);
     return sk_napi_fail(env, what, must);
   }
-  *data = p;
   return 0;
 }
 
+/* An Int32Array of at least min elements (socketpair's fds, an int option,
+ * recvmsg's info).
+ */
+int sk_napi_int32s(napi_env env, napi_value v, const char* what, size_t min,
+                   int32_t** data) {
+  return sk_napi_typed(env, v, what, min, napi_int32_array, "an Int32Array",
+                       (void**) data);
+}
+
 /* A Float64Array of at least min elements, for results that may pass
- * 2^31 (file sizes, inode numbers). Its data is aligned for double: V8
- * refuses a Float64Array at a byteOffset that is not a multiple of 8.
+ * 2^31 (file sizes, inode numbers).
  */
 int sk_napi_float64s(napi_env env, napi_value v, const char* what,
                      size_t min, double** data) {
-  napi_typedarray_type type;
-  char must[64];
-  size_t len;
-  void* p;
-
-  if (napi_get_typedarray_info(env, v, &type, &len, &p, NULL, NULL) !=
-          napi_ok ||
-      type != napi_float64_array || len < min) {
-    snprintf(must, sizeof(must), "a Float64Array of at least %zu elements",
-             min);
-    return sk_napi_fail(env, what, must);
-  }
-  *data = p;
-  return 0;
+  return sk_napi_typed(env, v, what, min, napi_float64_array,
+                       "a Float64Array", (void**) data);
 }
 
 /* Returns a new Uint8Array holding a copy of len bytes from src. The copy

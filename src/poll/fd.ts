@@ -272,6 +272,9 @@ export class FD {
     const dir = op.dir;
     for (;;) {
       if (this.#closing) return this.#end(op, this.#closedError);
+      // A zero-length read completes before any deadline check or wait, as Go's; it still
+      // spends the budget, so a loop of them cannot starve the event loop either.
+      if (op.empty) return spend() ? this.#settle(op, 0) : defer(() => this.#run(op));
       if ((dir === R ? this.#rDeadline : this.#wDeadline)?.expired === true) return this.#end(op, ErrDeadlineExceeded);
       if (!this.#pollable) return this.#runBlocking(op);
       if (dir === R && this.#drained) return this.#park(op);

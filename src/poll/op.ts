@@ -66,6 +66,14 @@ export abstract class Op {
   /** One try of the syscall on `fd`: >= 0 is progress or the result, -errno a failure. */
   abstract attempt(fd: number): number;
 
+  /**
+   * Whether the operation completes with 0 once it holds the lock, before any deadline check
+   * or wait: a zero-length plain read (Go's FD.Read returns 0, nil there).
+   */
+  get empty(): boolean {
+    return false;
+  }
+
   /** Whether the read that returned `n` left the fd drained (libuv's short-read rule). */
   drainedBy(_n: number, _fd: OpContext): boolean {
     return false;
@@ -109,9 +117,12 @@ export class ReadOp extends Op {
     super(resolve as (v: never) => void, reject);
   }
 
-  /** A zero-length read returns 0 without a syscall, as Go's does (after the lock). */
+  override get empty(): boolean {
+    return this.len === 0;
+  }
+
   attempt(fd: number): number {
-    return this.len === 0 ? 0 : binding.read(fd, this.p, this.off, this.len);
+    return binding.read(fd, this.p, this.off, this.len);
   }
 
   override drainedBy(n: number, fd: OpContext): boolean {
@@ -127,7 +138,6 @@ export class ReadOp extends Op {
   }
 
   override attemptBlocking(fd: number, done: (n: number) => void): void {
-    if (this.len === 0) return done(0);
     blockingIO("read", fd, this.p, this.off, this.len, done);
   }
 }

@@ -19,6 +19,7 @@ import {
   File,
 } from "../../src/index.js";
 import { E } from "../../src/sys/errors.js";
+import { C } from "../../src/sys/constants.js";
 import { guardFdLeaks, testUnixAddr, readAll, readFull, settle, within } from "../helpers.js";
 
 guardFdLeaks();
@@ -130,6 +131,37 @@ describe("FIFO open orders", () => {
       assert.deepEqual(await readFull(f, 4), Buffer.from("loop"));
     } finally {
       await f.close();
+    }
+  });
+
+  it("both ends are non-blocking and close-on-exec, as the kernel reports them", async () => {
+    const p = await newFifo();
+    const r = await openFile(p, "r");
+    const w = await openFile(p, "w");
+    try {
+      for (const f of [r, w]) {
+        const m = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${f.fd()}`, "utf8"));
+        const flags = parseInt(m![1]!, 8);
+        assert.ok((flags & C.O_CLOEXEC!) !== 0, `flags ${flags.toString(8)} lack O_CLOEXEC`);
+        assert.ok((flags & C.O_NONBLOCK!) !== 0, `flags ${flags.toString(8)} lack O_NONBLOCK`);
+      }
+    } finally {
+      await w.close();
+      await r.close();
+    }
+  });
+
+  it("a write after the reader left fails: write P: broken pipe", async () => {
+    const p = await newFifo();
+    const r = await openFile(p, "r");
+    const w = await openFile(p, "w");
+    try {
+      await r.close();
+      const err = await pathErr(w.write(enc("gone")), "write", p);
+      assert.equal(err.message, `write ${p}: broken pipe`);
+      assert.ok(errorIs(err, new Errno(E.EPIPE!)));
+    } finally {
+      await w.close();
     }
   });
 

@@ -222,6 +222,43 @@ describe("regular files", () => {
     }
   });
 
+  it("end of file is not sticky: after an append the next read gets the new bytes (as Go)", async () => {
+    const p = freshPath();
+    writeFileSync(p, "ab");
+    const f = await openFile(p, "r");
+    try {
+      const buf = new Uint8Array(16);
+      assert.equal(await f.read(buf), 2);
+      assert.equal(await f.read(buf), null);
+      writeFileSync(p, "abcd");
+      assert.equal(await f.read(buf), 2);
+      assert.equal(Buffer.from(buf.subarray(0, 2)).toString(), "cd");
+    } finally {
+      await f.close();
+    }
+  });
+
+  it("writing a file opened \"r\" fails: write P: bad file descriptor; reading a directory: read P: is a directory", async () => {
+    const p = freshPath();
+    writeFileSync(p, "ro");
+    const f = await openFile(p, "r");
+    try {
+      const err = await pathErr(f.write(enc("x")), "write", p);
+      assert.equal(err.message, `write ${p}: bad file descriptor`);
+      assert.equal(err.bytesWritten, 0);
+    } finally {
+      await f.close();
+    }
+    const d = await openFile(dir, "r");
+    try {
+      const err = await pathErr(d.read(new Uint8Array(8)), "read", dir);
+      assert.equal(err.message, `read ${dir}: is a directory`);
+      assert.ok(errorIs(err, new Errno(E.EISDIR!)));
+    } finally {
+      await d.close();
+    }
+  });
+
   it("a zero-length read and write resolve 0", async () => {
     const p = freshPath();
     writeFileSync(p, "abc");

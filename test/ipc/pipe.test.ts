@@ -21,6 +21,8 @@ import {
   PathError,
 } from "../../src/index.js";
 import { E } from "../../src/sys/errors.js";
+import { C } from "../../src/sys/constants.js";
+import { readFileSync } from "node:fs";
 import { guardFdLeaks, readAll, readFull, settle, within } from "../helpers.js";
 
 guardFdLeaks();
@@ -72,6 +74,13 @@ async function pathErr(p: Promise<unknown>, op: string, path: string): Promise<P
   return err;
 }
 
+/** The open flags of this process's `fd` as the kernel reports them (fdinfo shows O_CLOEXEC too). */
+function fdFlags(fd: number): number {
+  const m = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"));
+  assert.ok(m, `no flags in /proc/self/fdinfo/${fd}`);
+  return parseInt(m[1]!, 8);
+}
+
 describe("pipe basics", () => {
   it("names the ends |0 and |1, gives fd numbers, and -1 once closed", async () => {
     const [r, w] = await pipe();
@@ -84,6 +93,21 @@ describe("pipe basics", () => {
     await w.close();
     assert.equal(r.fd(), -1);
     assert.equal(w.fd(), -1);
+  });
+
+  it("both ends are non-blocking and close-on-exec (pipe2), as the kernel reports them", async () => {
+    const [r, w, done] = await pipePair();
+    try {
+      for (const f of [r, w]) {
+        const flags = fdFlags(f.fd());
+        assert.ok((flags & C.O_NONBLOCK!) !== 0, `${f.name()}: flags ${flags.toString(8)} lack O_NONBLOCK`);
+        assert.ok((flags & C.O_CLOEXEC!) !== 0, `${f.name()}: flags ${flags.toString(8)} lack O_CLOEXEC`);
+      }
+      assert.equal(fdFlags(r.fd()) & C.O_ACCMODE!, C.O_RDONLY);
+      assert.equal(fdFlags(w.fd()) & C.O_ACCMODE!, C.O_WRONLY);
+    } finally {
+      await done();
+    }
   });
 
   it("moves bytes and reads end of file (null, again and again) after the writer closes", async () => {
@@ -186,6 +210,60 @@ describe("pipe basics", () => {
       await w.write(enc("z"));
       assert.equal(await r.read(new Uint8Array(0)), 0, "and does not consume buffered bytes");
       assert.deepEqual(await readFull(r, 1), Buffer.from("z"));
+    } finally {
+      await done();
+    }
+  });
+});
+
+describe("zero-length reads that must not wait (Go's poll.FD.Read returns 0 before any wait or deadline check)", () => {
+  // Regression: FD.#run (src/poll/fd.ts) once ran its drained and deadline checks before the
+  // zero-length shortcut in ReadOp.attempt (src/poll/op.ts), so a zero-length read on a drained
+  // fd parked until the fd was readable (maybe never), and one with a passed read deadline
+  // failed "read |0: i/o timeout". Go 1.19 returns 0, nil at once in both cases.
+  it("a zero-length read after a short read (the fd drained) resolves 0 at once, not when data comes", async () => {
+    const [r, w, done] = await pipePair();
+    try {
+      await w.write(enc("abc"));
+      assert.equal(await r.read(new Uint8Array(16)), 3, "a short read: the pipe is drained now");
+      const zero = r.read(new Uint8Array(0));
+      zero.catch(() => {}); // it is woken by close below if it parked
+      assert.deepEqual(await settle(zero, 500), { value: 0 }, "a zero-length read must not wait for data");
+    } finally {
+      await done();
+    }
+  });
+
+  it("a zero-length read with a passed read deadline resolves 0 (Go: 0, nil), while a 1-byte read times out", async () => {
+    const [r, w, done] = await pipePair();
+    try {
+      r.setReadDeadline(Date.now() - 1000);
+      assert.equal((await pathErr(r.read(new Uint8Array(1)), "read", "|0")).message, "read |0: i/o timeout");
+      const zero = r.read(new Uint8Array(0));
+      zero.catch(() => {});
+      assert.deepEqual(await settle(zero, 500), { value: 0 });
+    } finally {
+      await done();
+    }
+  });
+
+  it("a zero-length read after close still fails: read |0: file already closed (as Go)", async () => {
+    const [r, w] = await pipe();
+    await r.close();
+    await w.close();
+    assert.equal((await pathErr(r.read(new Uint8Array(0)), "read", "|0")).message, "read |0: file already closed");
+  });
+
+  it("a zero-length write resolves 0 even on a full pipe; with a passed deadline it times out (as Go)", async () => {
+    const [r, w, done] = await pipePair();
+    try {
+      const { pending } = await fillUntilPending(w);
+      w.setWriteDeadline(Date.now() + 30);
+      await pathErr(pending, "write", "|1");
+      w.setWriteDeadline(null);
+      assert.deepEqual(await settle(w.write(new Uint8Array(0)), 500), { value: 0 });
+      w.setWriteDeadline(Date.now() - 1000);
+      assert.equal((await pathErr(w.write(new Uint8Array(0)), "write", "|1")).message, "write |1: i/o timeout");
     } finally {
       await done();
     }
@@ -518,6 +596,7 @@ describe("pipe iteration and lifetime", () => {
       ww = w;
       await w.write(enc("x"));
       assert.equal(await r.read(new Uint8Array(1)), 1);
+      await w.close(); // disposing an already closed File is a no-op, not a "file already closed"
     }
     assert.equal(rr.fd(), -1);
     assert.equal(ww.fd(), -1);
