@@ -316,7 +316,6 @@ NAPI_MODULE_INIT() {
     SK_METHOD("ifIndexToName", sk_iface_index_to_name_js),
     SK_METHOD("pipe", sk_file_pipe_js),
     SK_METHOD("mkfifo", sk_file_mkfifo_js),
-    SK_METHOD("open", sk_file_open_js),
     SK_METHOD("dup", sk_file_dup_js),
     SK_METHOD("setNonblock", sk_file_set_nonblock_js),
     SK_METHOD("fstat", sk_file_fstat_js),

@@ -182,7 +182,6 @@ napi_value sk_iface_index_to_name_js(napi_env env, napi_callback_info info);
 
 napi_value sk_file_pipe_js(napi_env env, napi_callback_info info);
 napi_value sk_file_mkfifo_js(napi_env env, napi_callback_info info);
-napi_value sk_file_open_js(napi_env env, napi_callback_info info);
 napi_value sk_file_dup_js(napi_env env, napi_callback_info info);
 napi_value sk_file_set_nonblock_js(napi_env env, napi_callback_info info);
 napi_value sk_file_fstat_js(napi_env env, napi_callback_info info);

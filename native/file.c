@@ -4,12 +4,10 @@
  * ipc layer's pipes and named pipes.
  *
  * As in socket.c, every descriptor made here is close-on-exec from birth:
- * pipe2(2), O_CLOEXEC and F_DUPFD_CLOEXEC set it atomically, so no fork in
- * another thread can leak the fd into a child. Pipes are non-blocking from
- * birth too. open(2) adds O_NONBLOCK only when the caller asks, because
- * whether to block is policy: a regular file ignores it, and a FIFO opened
- * without it waits for its other end, which only the caller can decide is
- * safe.
+ * pipe2(2) and F_DUPFD_CLOEXEC set it atomically, so no fork in another
+ * thread can leak the fd into a child. Pipes are non-blocking from birth
+ * too. Opening paths is not here: the ipc layer uses Node's fs.open (libuv
+ * adds O_CLOEXEC) with O_NONBLOCK, which keeps even a FIFO's open bounded.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,19 +78,6 @@ static int sk_file_mkfifo(const char* path, int mode) {
   if (mkfifo(path, (mode_t) mode))
     return -errno;
   return 0;
-}
-
-/* A FIFO opened without O_NONBLOCK blocks until its other end opens, and a
- * signal may interrupt that wait (fifo(7)); the open is then tried again,
- * as Go's os.openFileNolog does (Go issues 11180 and 39237).
- */
-static int sk_file_open(const char* path, int flags, int mode) {
-  int fd;
-
-  do
-    fd = open(path, flags | O_CLOEXEC, (unsigned int) mode);
-  while (fd == -1 && errno == EINTR);
-  return fd == -1 ? -errno : fd;
 }
 
 /* F_DUPFD_CLOEXEC (POSIX.1-2008, in Linux since 2.6.24 and in macOS) sets
@@ -173,25 +158,6 @@ napi_value sk_file_mkfifo_js(napi_env env, napi_callback_info info) {
   if (err)
     return sk_napi_number(env, err);
   return sk_napi_number(env, sk_file_mkfifo(path, mode));
-}
-
-/* open(path, flags, mode): the new fd. */
-napi_value sk_file_open_js(napi_env env, napi_callback_info info) {
-  char path[SK_PATH_MAX];
-  napi_value argv[3];
-  int32_t flags;
-  int32_t mode;
-  int err;
-
-  if (sk_napi_args(env, info, 3, argv) ||
-      sk_napi_path(env, argv[0], "path", path, sizeof(path), &err) ||
-      sk_napi_int(env, argv[1], "flags", &flags) ||
-      sk_napi_int(env, argv[2], "mode", &mode)) {
-    return NULL;
-  }
-  if (err)
-    return sk_napi_number(env, err);
-  return sk_napi_number(env, sk_file_open(path, flags, mode));
 }
 
 napi_value sk_file_dup_js(napi_env env, napi_callback_info info) {

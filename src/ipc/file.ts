@@ -44,15 +44,6 @@ export class File extends FDStream {
     return this.#name;
   }
 
-  /**
-   * fd returns the descriptor number, to pass on (to a child's extra files, or with
-   * `unixRights`), or -1 once closed. The File still owns it and closes it on close. Go: `Fd`
-   * also puts the fd in blocking mode; this leaves it as it is.
-   */
-  fd(): number {
-    return this.pfd.closed ? -1 : this.pfd.sysfd;
-  }
-
   /** Iterates the bytes that arrive, in right-sized chunks, until end of file or close. */
   [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
     return this.chunks();
@@ -96,13 +87,21 @@ interface FileKind {
 const statBuf = new Float64Array(4);
 
 /**
+ * fileType is the S_IFMT type of an open fd (fstat) or of a path (stat, following links), or
+ * -1 when it cannot be read.
+ */
+export function fileType(target: number | string): number {
+  const rc = typeof target === "number" ? binding.fstat(target, statBuf) : binding.stat(target, statBuf);
+  return rc < 0 ? -1 : statBuf[0]! & C.S_IFMT!;
+}
+
+/**
  * kindOf tells how to own `fd`: regular files, directories and block devices cannot be
  * polled; everything else can (a device that refuses epoll falls back to the threadpool in
  * the poll layer). An fd fstat cannot read is treated as pollable: its first call fails.
  */
 function kindOf(fd: number): FileKind {
-  if (binding.fstat(fd, statBuf) < 0) return { pollable: true, isFifo: false };
-  const type = statBuf[0]! & C.S_IFMT!;
+  const type = fileType(fd);
   const pollable = type !== C.S_IFREG && type !== C.S_IFDIR && type !== C.S_IFBLK;
   return { pollable, isFifo: type === C.S_IFIFO };
 }

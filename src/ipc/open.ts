@@ -10,13 +10,11 @@
  * O_NONBLOCK would instead hold a threadpool thread until a reader came (nodejs/node#23220).
  */
 import { open as fsOpen } from "node:fs";
-import { binding } from "../sys/binding.js";
 import { E, Errno } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
 import { invalidArg } from "../sys/args.js";
-import { ErrDeadlineExceeded } from "../poll/errors.js";
-import { abortError } from "../net/errors.js";
-import { File, fileFromFd } from "./file.js";
+import { ErrDeadlineExceeded, abortError } from "../poll/errors.js";
+import { File, fileFromFd, fileType } from "./file.js";
 import { PathError } from "./errors.js";
 
 /** Open for reading only (Go's `os.O_RDONLY`). */
@@ -87,7 +85,8 @@ export async function openFile(path: string, flag: OpenFlag, opts: OpenOptions =
       const readOnly = (flags & (C.O_ACCMODE ?? 3)) === O_RDONLY;
       return fileFromFd(r, path, readOnly);
     }
-    if (r.errno !== E.ENXIO || !isFifo(path)) throw new PathError("open", path, r);
+    // ENXIO also means a unix socket's path, or a missing device: only a FIFO waits.
+    if (r.errno !== E.ENXIO || fileType(path) !== C.S_IFIFO) throw new PathError("open", path, r);
     // A FIFO with no reader yet: wait a little and try again.
     pause = pause === 0 ? retryMin : Math.min(pause * 2, retryMax);
     if (deadline !== 0) {
@@ -112,13 +111,6 @@ function openDeadline(opts: OpenOptions): number {
     at = at === 0 ? Math.max(d, 1) : Math.min(at, Math.max(d, 1));
   }
   return at;
-}
-
-const statBuf = new Float64Array(4);
-
-/** Whether `path` names a FIFO (ENXIO also means a unix socket's path, or a missing device). */
-function isFifo(path: string): boolean {
-  return binding.stat(path, statBuf) === 0 && (statBuf[0]! & C.S_IFMT!) === C.S_IFIFO;
 }
 
 /** One open(2) on the threadpool: the fd, or the Errno it failed with. */

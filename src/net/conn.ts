@@ -78,11 +78,6 @@ export abstract class SocketConn extends FDStream implements Conn {
     }
   }
 
-  /** fd returns the socket's descriptor number (the conn still owns it), or -1 once closed. */
-  fd(): number {
-    return this.pfd.closed ? -1 : this.pfd.sysfd;
-  }
-
   /** setReadBuffer sets the kernel's receive buffer size (SO_RCVBUF; Linux doubles it). */
   setReadBuffer(bytes: number): void {
     this.setOption(C.SOL_SOCKET!, C.SO_RCVBUF!, bytes, false);

@@ -159,46 +159,6 @@ export const ErrWriteToConnected = new Sentinel(
 export const errMissingAddress = new Sentinel("missing address", "ERR_SOCKIT_MISSING_ADDRESS");
 /** errNoSuitableAddress: no address of the wanted family. */
 export const errNoSuitableAddress = new Sentinel("no suitable address found", "ERR_SOCKIT_NO_SUITABLE_ADDRESS");
-/**
- * CanceledError is the error of a dial stopped by its AbortSignal, Go's `errCanceled`
- * ("operation was canceled", code "ABORT_ERR"). The signal's reason is its `cause`, so
- * `errorIs(err, signal.reason)` holds, while the text stays Go's. Every CanceledError matches
- * every other under `errorIs` (Go's `errCanceled` is one value), and nothing else.
- *
- * @example
- * const ac = new AbortController();
- * ac.abort();
- * try { await dial("tcp", "127.0.0.1:8080", { signal: ac.signal }); }
- * catch (e) { (e as OpError).message; errorIs(e, ac.signal.reason); } // "dial tcp 127.0.0.1:8080: operation was canceled", true
- *
- * Go: a new value per dial, so that the signal's reason can ride along as its `cause`.
- */
-export class CanceledError extends Sentinel {
-  override readonly name = "CanceledError";
-  constructor(reason: unknown) {
-    super("operation was canceled", "ABORT_ERR");
-    Object.defineProperty(this, "cause", { value: reason, enumerable: false, writable: true, configurable: true });
-  }
-  /** Matches any other CanceledError, as Go compares against the one `errCanceled`. */
-  is(target: unknown): boolean {
-    return target instanceof CanceledError;
-  }
-}
-brand(CanceledError, "CanceledError");
-
-/**
- * errTimeout: a dial whose timeout or deadline passed; "i/o timeout" like ErrDeadlineExceeded
- * but a different value, as in Go.
- */
-export const errTimeout = new Sentinel("i/o timeout", "ERR_SOCKIT_TIMEOUT", true, true);
-
-/**
- * abortError maps an AbortSignal's reason to the error Go would give for a done context: a
- * timeout (`errTimeout`, or a DOMException named TimeoutError as from `AbortSignal.timeout`)
- * reads "i/o timeout", anything else "operation was canceled" with the reason as its cause.
- */
-export function abortError(reason: unknown): Error {
-  if (reason === errTimeout) return errTimeout;
-  if (reason instanceof Error && reason.name === "TimeoutError") return errTimeout;
-  return new CanceledError(reason);
-}
+// The errors of a done AbortSignal (Go's context errors) live in the poll layer, which net and
+// ipc share.
+export { CanceledError, errTimeout, abortError } from "../poll/errors.js";

@@ -78,11 +78,6 @@ export abstract class SocketListener<C extends Conn> extends FDOwner implements 
     }
   }
 
-  /** fd returns the socket's descriptor number (the listener still owns it), or -1 once closed. */
-  fd(): number {
-    return this.pfd.closed ? -1 : this.pfd.sysfd;
-  }
-
   /** addr returns the listener's network address. */
   addr(): Addr {
     return this.nfd.laddr!;

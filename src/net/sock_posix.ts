@@ -163,13 +163,16 @@ function connected(fd: NetFD): RawSockaddr | null {
 }
 
 /**
- * Waits until the connect has finished, as a write-direction operation of the poll layer: it
- * checks first, and opens a poller only when the connect is still in progress.
+ * Waits until a connect that `connected` found in progress has finished, as a write-direction
+ * operation of the poll layer: its first attempt only parks (the check was just made), then
+ * each readiness checks again (Go's netFD.connect: waitWrite, then SO_ERROR).
  */
 async function waitConnected(fd: NetFD): Promise<RawSockaddr> {
   let peer: RawSockaddr | null = null;
+  let justChecked = true;
   await fd.pfd.rawWrite(() => {
-    peer = connected(fd);
+    if (!justChecked) peer = connected(fd);
+    justChecked = false;
     return peer === null ? -binding.errnos.EAGAIN! : 0;
   });
   return peer!;

@@ -64,6 +64,18 @@ export abstract class FDOwner implements AsyncDisposable {
   }
 
   /**
+   * fd returns the descriptor number, to pass on (to a child's extra files, or with
+   * `unixRights`), or -1 once closed. This object still owns it and closes it on close. Go:
+   * `File.Fd` also puts the fd in blocking mode; this leaves it as it is.
+   *
+   * @example
+   * await conn.writeMsg(new Uint8Array([1]), unixRights(file.fd()), null);
+   */
+  fd(): number {
+    return this.pfd.closed ? -1 : this.pfd.sysfd;
+  }
+
+  /**
    * ref makes a pending call keep the process alive (the default), like Node's `ref()`.
    *
    * @example

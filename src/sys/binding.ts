@@ -145,13 +145,6 @@ export interface Binding {
   /** mkfifo(3) of `path` with permission bits `mode` (less the umask). Returns 0 or -errno. */
   mkfifo(path: string, mode: number): number;
   /**
-   * open(2) of `path` with `flags` (`O_*` constants) and O_CLOEXEC added; `mode` applies with
-   * O_CREAT. O_NONBLOCK is not added: without it a FIFO's open blocks the thread until the
-   * other end opens. Retries EINTR; returns the fd. Paths over PATH_MAX give -ENAMETOOLONG,
-   * a path holding a NUL -EINVAL (as for {@link Binding.mkfifo} and {@link Binding.stat}).
-   */
-  open(path: string, flags: number, mode: number): number;
-  /**
    * fcntl(F_DUPFD_CLOEXEC): a new close-on-exec fd for the same open file description (which
    * shares O_NONBLOCK with `fd`). Returns the fd.
    */
