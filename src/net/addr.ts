@@ -3,6 +3,7 @@
  * `UnixAddr` (`net/tcpsock.go`, `udpsock.go`, `iprawsock.go`, `unixsock.go`).
  */
 import type { Addr } from "./errors.js";
+import { invalidArg } from "../sys/args.js";
 import { IP, ipEmptyString } from "./ip.js";
 import { joinHostPort } from "./hostport.js";
 import { AddrPort, addrPortFrom } from "./netip/addrport.js";
@@ -51,9 +52,13 @@ export abstract class IPPortAddr implements Addr {
   /** The IPv6 zone, or "". */
   zone: string;
 
+  /** @throws TypeError (ERR_INVALID_ARG_TYPE) for a port that is not an integer. */
   constructor(init: IPPortAddrInit = {}) {
+    const port = init.port ?? 0;
+    // Go's Port is an int: a fraction (1.5, once sent to port 1) or NaN is no port at all.
+    if (!Number.isInteger(port)) throw invalidArg("port", "an integer", port);
     this.ip = toIP(init.ip);
-    this.port = init.port ?? 0;
+    this.port = port;
     this.zone = init.zone ?? "";
   }
 

@@ -6,6 +6,7 @@
 import { binding } from "../sys/binding.js";
 import { Errno, SyscallError } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
+import { invalidArg, isFd } from "../sys/args.js";
 
 /** MSG_TRUNC in readMsg's `flags`: the datagram was longer than the buffer (its tail is gone). */
 export const MSG_TRUNC: number = C.MSG_TRUNC ?? 0;
@@ -25,13 +26,22 @@ export interface ControlMessage {
 
 /**
  * unixRights encodes fds as one SCM_RIGHTS control message, for `writeMsg` on a unix conn.
- * Go: `syscall.UnixRights`.
+ * Pass the fds as arguments, or as one array (a long list spread into arguments can overflow
+ * the stack). The kernel takes at most 253 fds per message (SCM_MAX_FD); sendmsg refuses more
+ * with EINVAL, as in Go. Go: `syscall.UnixRights`.
  *
  * @example
- * await conn.writeMsg(new Uint8Array([1]), unixRights(fd), null);
+ * await conn.writeMsg(new Uint8Array([1]), unixRights(file.fd()), null);
+ * await conn.writeMsg(new Uint8Array([1]), unixRights([a.fd(), b.fd()]), null);
+ *
+ * @throws TypeError (ERR_INVALID_ARG_TYPE) for anything that is not an fd number.
  */
-export function unixRights(...fds: number[]): Uint8Array {
-  return binding.unixRights(fds);
+export function unixRights(...fds: number[] | [readonly number[]]): Uint8Array {
+  const list: readonly unknown[] = fds.length === 1 && Array.isArray(fds[0]) ? fds[0] : fds;
+  for (let i = 0; i < list.length; i++) {
+    if (!isFd(list[i])) throw invalidArg(`fds[${i}]`, "a file descriptor number", list[i]);
+  }
+  return binding.unixRights(list as number[]);
 }
 
 /** oobSpace gives the control-buffer bytes `n` passed fds need (CMSG_SPACE), for readMsg. */

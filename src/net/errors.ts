@@ -35,6 +35,9 @@ export class OpError extends NetError {
     /** The error behind this one. */
     readonly err: Error,
   ) {
+    // A plain-JavaScript caller may pass undefined where null means "no address" (writeTo).
+    source ??= null;
+    addr ??= null;
     let s = op;
     if (net !== "") s += " " + net;
     if (source !== null) s += " " + source.toString();

@@ -120,7 +120,8 @@ export async function fileConn(f: File): Promise<Conn> {
 /**
  * fileListener returns a listener for the listening socket open in `f`, Go's
  * `net.FileListener`: a TCPListener (accepted conns get Go's 15 s keep-alive) or a
- * UnixListener (which never unlinks its path); another kind fails with EINVAL.
+ * UnixListener (which never unlinks its path; for a unixgram socket, as in Go, one whose
+ * accept fails); another kind fails with EINVAL.
  *
  * @example
  * const ln = await fileListener(newFile(3, "listener")); // a socket inherited as fd 3
@@ -128,7 +129,8 @@ export async function fileConn(f: File): Promise<Conn> {
 export async function fileListener(f: File): Promise<Listener> {
   return fromFile<Listener>(f, (fd) => {
     if (fd.net === "tcp") return new TCPListener(fd, undefined);
-    if (fd.net === "unix" || fd.net === "unixpacket") return new UnixListener(fd, "", false);
+    // Go takes any unix socket here, unixgram included; its accept then fails (EOPNOTSUPP).
+    if (fd.family === C.AF_UNIX) return new UnixListener(fd, "", false);
     return null;
   });
 }

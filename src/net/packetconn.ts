@@ -4,6 +4,7 @@
  * says how its addresses are checked and encoded; the mechanics and errors live here once.
  */
 import { E, Errno, errorIs } from "../sys/errors.js";
+import { invalidArg, isBytes } from "../sys/args.js";
 import { ErrClosed } from "../poll/errors.js";
 import { C } from "../sys/constants.js";
 import { OpError, ErrWriteToConnected, errMissingAddress, type Addr } from "./errors.js";
@@ -83,6 +84,7 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
    * await pc.writeTo(buf.subarray(0, n), addr);
    */
   readFrom(p: Uint8Array): Promise<ReadFromResult<A>> {
+    if (!isBytes(p)) return Promise.reject(invalidArg("p", "a Uint8Array", p));
     const r = (this.#fromReader ??= this.#reader(null, "recvfrom", (q, n, from, info) => this.received(q, n, from, info), noneFrom));
     return this.nfd.readMsg(p, r);
   }
@@ -122,6 +124,8 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
    * conn it fails with ErrWriteToConnected, as in Go.
    */
   async writeTo(p: Uint8Array, addr: Addr | null): Promise<number> {
+    if (!isBytes(p)) throw invalidArg("p", "a Uint8Array", p);
+    addr ??= null; // undefined from plain JavaScript means no address, as null does
     let sa: Uint8Array | null;
     try {
       sa = this.destination(addr, false);
@@ -136,6 +140,8 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
    * MSG_TRUNC when the datagram was longer than `p`, MSG_CTRUNC when `oob` was too short.
    */
   readMsg(p: Uint8Array, oob: Uint8Array): Promise<ReadMsgResult<A>> {
+    if (!isBytes(p)) return Promise.reject(invalidArg("p", "a Uint8Array", p));
+    if (!isBytes(oob)) return Promise.reject(invalidArg("oob", "a Uint8Array", oob));
     // Go receives one dummy byte when only control data is asked for on a non-datagram
     // socket, since a stream cannot carry control data alone (syscall.Recvmsg).
     const dummy = p.length === 0 && oob.length > 0 && this.nfd.sotype !== C.SOCK_DGRAM;
@@ -153,6 +159,9 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
    * resolves with the bytes and control bytes sent.
    */
   async writeMsg(p: Uint8Array, oob: Uint8Array | null, addr: A | null): Promise<{ n: number; oobn: number }> {
+    if (!isBytes(p)) throw invalidArg("p", "a Uint8Array", p);
+    if (oob != null && !isBytes(oob)) throw invalidArg("oob", "a Uint8Array or null", oob);
+    addr ??= null;
     const o = oob ?? new Uint8Array(0);
     const dummy = p.length === 0 && o.length > 0 && this.nfd.sotype !== C.SOCK_DGRAM;
     try {

@@ -441,17 +441,17 @@ describe("file() and fileConn errors", () => {
     }
   });
 
-  it("fileListener on a unixgram socket's file gives a UnixListener, as Go's does", { todo: "Go divergence, not yet decided: sockit fails with EINVAL" }, async () => {
+  it("fileListener on a unixgram socket's file gives a UnixListener whose accept fails, as Go's does", async () => {
     // Go 1.19's fileListener returns a UnixListener for any socket with a UnixAddr, unixgram
-    // included (checked on this machine; its accept then fails with EOPNOTSUPP). sockit's
-    // fileListener (src/net/file_posix.ts) takes only unix and unixpacket and fails with
-    // "file file+net unixgram:P->: invalid argument". Kept as a todo: a divergence to decide on
-    // (and document in docs/go-differences.md), not a clear bug.
+    // included (checked on this machine); its accept then fails with EOPNOTSUPP.
     const pc = await listenPacket("unixgram", testUnixAddr());
     const f = (pc as unknown as SocketConn).file();
     try {
       const ln = await fileListener(f);
       assert.ok(ln instanceof UnixListener);
+      await assert.rejects(ln.accept(), {
+        message: `accept unixgram ${ln.addr().toString()}: accept4: operation not supported`,
+      });
       await ln.close();
     } finally {
       await f.close();
