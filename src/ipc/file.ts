@@ -4,8 +4,10 @@
  * file). Pipes, FIFOs, ttys and sockets are polled; regular files are not (the kernel will
  * not poll them), so their reads and writes run on the libuv threadpool and take no deadlines.
  */
+import { closeSync } from "node:fs";
 import { binding } from "../sys/binding.js";
 import { C } from "../sys/constants.js";
+import { Errno } from "../sys/errors.js";
 import { invalidArg, isFd } from "../sys/args.js";
 import { FD } from "../poll/fd.js";
 import { FDStream } from "../poll/stream.js";
@@ -118,10 +120,27 @@ export function fileFromFd(fd: number, name: string, readsFirstWait = false): Fi
     zeroReadIsEOF: true,
     isStream: true,
     pollable: kind.pollable,
-    closedError: ErrFileClosing,
+    isFile: true,
     startDrained: readsFirstWait && kind.isFifo,
   });
   return new File(pfd, name);
+}
+
+/**
+ * fileFromNodeFd makes the File that owns `fd`, an fd Node's fs.open returned, as fileFromFd
+ * does. Node keeps such fds on a list and, in a worker, closes every fd still listed at the
+ * worker's end (the Worker option `trackUnmanagedFds`, on by default). sockit closes its fds
+ * itself, which Node does not see, so the number would stay listed and be closed again then,
+ * whatever it names by that time (another thread's fd). So the File owns a dup instead, which
+ * the native core records as this thread's, and the original goes back through fs.closeSync,
+ * which takes it off Node's list. A failed dup (EMFILE) throws a PathError for `op`; `fd` is
+ * closed either way.
+ */
+export function fileFromNodeFd(fd: number, name: string, op: string, readsFirstWait = false): File {
+  const own = binding.dup(fd);
+  closeSync(fd);
+  if (own < 0) throw new PathError(op, name, new Errno(-own));
+  return fileFromFd(own, name, readsFirstWait);
 }
 
 /**
@@ -137,5 +156,6 @@ export function fileFromFd(fd: number, name: string, readsFirstWait = false): Fi
 export function newFile(fd: number, name: string): File {
   if (!isFd(fd)) throw invalidArg("fd", "a file descriptor number", fd);
   if (typeof name !== "string") throw invalidArg("name", "a string", name);
+  binding.adopt(fd); // Closed at this thread's end if still open; a closed fd fails its first call.
   return fileFromFd(fd, name);
 }

@@ -8,7 +8,7 @@
  * before the event loop gets a turn.
  *
  * Lifetime: JavaScript runs one call at a time, so no syscall is ever running when `close()`
- * runs. Every operation re-checks `#closing` before each attempt, so the fd can be closed at
+ * runs. Every operation re-checks CLOSING before each attempt, so the fd can be closed at
  * once, which is what Go's reference count guarantees with threads. The one exception is an
  * fd the kernel will not poll (a regular file), whose reads and writes run on the threadpool:
  * there close waits for the one in flight before closing the number, so it is never reused
@@ -16,9 +16,9 @@
  */
 import { binding } from "../sys/binding.js";
 import { E, Errno } from "../sys/errors.js";
-import { ErrClosed, ErrDeadlineExceeded, ErrNoDeadline } from "./errors.js";
+import { ErrClosed, ErrDeadlineExceeded, ErrFileClosing, ErrNoDeadline } from "./errors.js";
 import { Deadline } from "./deadline.js";
-import { FifoLock } from "./lock.js";
+import { LockQueue } from "./lock.js";
 import { Poller, READABLE, WRITABLE } from "./poller.js";
 import { defer, refill, spend } from "./budget.js";
 import {
@@ -53,8 +53,11 @@ export interface FDOptions {
    * writes run on the threadpool and take no deadlines (Go's `pd.pollable()`).
    */
   pollable?: boolean;
-  /** The error of calls after close: ErrClosed for sockets, os's ErrFileClosed for files. */
-  closedError?: Error;
+  /**
+   * Whether this is a file rather than a network fd: calls after close then fail with
+   * ErrFileClosing ("use of closed file"), else ErrClosed (Go's errClosing(isFile)).
+   */
+  isFile?: boolean;
   /**
    * Whether the first read waits for readiness before trying (a FIFO opened for reading,
    * where read(2) says end of file until a first writer has come).
@@ -62,64 +65,83 @@ export interface FDOptions {
   startDrained?: boolean;
 }
 
+// The FD's boolean state, packed into one number: an idle conn holds thousands of these.
+const CLOSING = 1;
+const REFABLE = 2;
+/**
+ * The last read found the fd drained (it got EAGAIN, or a stream read got fewer bytes than it
+ * asked for) with no readiness since. A read then waits for readiness rather than making a
+ * syscall that would only say EAGAIN: libuv's rule for stream reads (uv__read stops at a short
+ * read). It saves a syscall per read in request-response traffic.
+ */
+const DRAINED = 4;
+const SEND = 8;
+const POLLABLE = 16;
+const ZERO_READ_EOF = 32;
+const STREAM = 64;
+const FILE = 128;
+/** The read and write locks are held (their waiters queue in `#rQueue` and `#wQueue`). */
+const R_HELD = 256;
+const W_HELD = 512;
+
 /** FD owns a non-blocking, close-on-exec file descriptor and its readiness. */
 export class FD {
   #fd: number;
-  #closing = false;
+  #flags: number;
   #poller: Poller | null = null;
-  #refable = true;
   /** The operation parked in each direction until readiness (at most one: it holds the lock). */
   #rOp: Op | null = null;
   #wOp: Op | null = null;
   /** Made on first use: most conns never set a deadline. */
   #rDeadline: Deadline | null = null;
   #wDeadline: Deadline | null = null;
-  readonly #rLock = new FifoLock();
-  readonly #wLock = new FifoLock();
-  /**
-   * Whether the last read found the fd drained (it got EAGAIN, or a stream read got fewer bytes
-   * than it asked for) with no readiness since. A read then waits for readiness rather than
-   * making a syscall that would only say EAGAIN: libuv's rule for stream reads (uv__read stops
-   * at a short read). It saves a syscall per read in request-response traffic.
-   */
-  #drained: boolean;
+  /** Callers waiting for a held lock; made on first contention. */
+  #rQueue: LockQueue | null = null;
+  #wQueue: LockQueue | null = null;
   /** Threadpool operations in flight (unpollable fds only); close waits for them. */
   #inflight = 0;
-  readonly zeroReadIsEOF: boolean;
-  readonly isStream: boolean;
-  readonly #useSend: boolean;
-  #pollable: boolean;
-  readonly #closedError: Error;
 
   constructor(fd: number, opts: FDOptions) {
     this.#fd = fd;
-    this.zeroReadIsEOF = opts.zeroReadIsEOF;
-    this.isStream = opts.isStream;
-    this.#useSend = opts.isSocket === true;
-    this.#pollable = opts.pollable !== false;
-    this.#closedError = opts.closedError ?? ErrClosed;
-    this.#drained = opts.startDrained === true;
+    this.#flags =
+      REFABLE |
+      (opts.zeroReadIsEOF ? ZERO_READ_EOF : 0) |
+      (opts.isStream ? STREAM : 0) |
+      (opts.isSocket === true ? SEND : 0) |
+      (opts.pollable !== false ? POLLABLE : 0) |
+      (opts.isFile === true ? FILE : 0) |
+      (opts.startDrained === true ? DRAINED : 0);
+  }
+
+  /** Whether a zero-byte read means end of stream (false for datagram and raw sockets). */
+  get zeroReadIsEOF(): boolean {
+    return (this.#flags & ZERO_READ_EOF) !== 0;
+  }
+
+  /** Whether writes may be split across syscalls. */
+  get isStream(): boolean {
+    return (this.#flags & STREAM) !== 0;
   }
 
   /** The fd number, for synchronous syscalls; throws the closed error once closing has begun. */
   get sysfd(): number {
-    if (this.#closing) throw this.#closedError;
+    if ((this.#flags & CLOSING) !== 0) throw this.closedError;
     return this.#fd;
   }
 
   /** Whether close has begun. */
   get closed(): boolean {
-    return this.#closing;
+    return (this.#flags & CLOSING) !== 0;
   }
 
   /** The error calls get once the fd is closed. */
   get closedError(): Error {
-    return this.#closedError;
+    return (this.#flags & FILE) !== 0 ? ErrFileClosing : ErrClosed;
   }
 
   /** Whether the kernel polls this fd (false for regular files). */
   get pollable(): boolean {
-    return this.#pollable;
+    return (this.#flags & POLLABLE) !== 0;
   }
 
   /**
@@ -129,7 +151,7 @@ export class FD {
    */
   read(p: Uint8Array, off: number, len: number, mapper?: ReadErrorMapper): Promise<number | null> {
     return new Promise<number | null>((resolve, reject) => {
-      this.#start(new ReadOp(resolve, reject, p, off, this.isStream && len > maxRW ? maxRW : len, mapper));
+      this.#start(new ReadOp(resolve, reject, p, off, (this.#flags & STREAM) !== 0 && len > maxRW ? maxRW : len, mapper));
     });
   }
 
@@ -151,7 +173,8 @@ export class FD {
    */
   write(p: Uint8Array, off: number, len: number, mapper: WriteErrorMapper): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.#start(new WriteOp(resolve, reject, p, off, len, mapper, this.#useSend, this.isStream));
+      const f = this.#flags;
+      this.#start(new WriteOp(resolve, reject, p, off, len, mapper, (f & SEND) !== 0, (f & STREAM) !== 0));
     });
   }
 
@@ -189,13 +212,12 @@ export class FD {
    * lock while it runs (so a shutdown cannot cut a queued write short).
    */
   async afterWrites<T>(fn: () => T): Promise<T> {
-    const lock = this.#wLock;
-    const wait = lock.acquire();
+    const wait = this.#acquire(W);
     if (wait !== undefined) await wait;
     try {
       return fn();
     } finally {
-      lock.release();
+      this.#release(W);
     }
   }
 
@@ -205,8 +227,8 @@ export class FD {
    * An unpollable fd takes none (ErrNoDeadline, as Go's files).
    */
   setDeadline(which: "r" | "w" | "rw", at: number): void {
-    if (this.#closing) throw this.#closedError;
-    if (!this.#pollable) throw ErrNoDeadline;
+    if ((this.#flags & CLOSING) !== 0) throw this.closedError;
+    if ((this.#flags & POLLABLE) === 0) throw ErrNoDeadline;
     if (which !== "w") this.#deadline(R, at)?.set(at);
     if (which !== "r") this.#deadline(W, at)?.set(at);
   }
@@ -227,7 +249,7 @@ export class FD {
    * `ref()`/`unref()` on Node handles. An idle FD never keeps it alive.
    */
   setRefable(refable: boolean): void {
-    this.#refable = refable;
+    this.#flags = refable ? this.#flags | REFABLE : this.#flags & ~REFABLE;
     this.#updateRef();
   }
 
@@ -236,8 +258,8 @@ export class FD {
    * second close throws the closed error.
    */
   close(): void {
-    if (this.#closing) throw this.#closedError;
-    this.#closing = true;
+    if ((this.#flags & CLOSING) !== 0) throw this.closedError;
+    this.#flags |= CLOSING;
     this.#rDeadline?.clear();
     this.#wDeadline?.clear();
     if (this.#poller !== null) {
@@ -245,8 +267,9 @@ export class FD {
       this.#poller.close();
       this.#poller = null;
     }
-    this.#fail(R, this.#closedError);
-    this.#fail(W, this.#closedError);
+    const err = this.closedError;
+    this.#fail(R, err);
+    this.#fail(W, err);
     if (this.#inflight === 0) this.#closeNumber();
   }
 
@@ -257,9 +280,30 @@ export class FD {
 
   /** Takes `op`'s lock, then runs it. */
   #start(op: Op): void {
-    const wait = (op.dir === R ? this.#rLock : this.#wLock).acquire();
+    const wait = this.#acquire(op.dir);
     if (wait === undefined) this.#run(op);
     else void wait.then(() => this.#run(op));
+  }
+
+  /**
+   * Takes the lock of `dir`: undefined when it was free (taken at once, no promise made), else
+   * a promise that resolves when it is this caller's turn.
+   */
+  #acquire(dir: Dir): Promise<void> | undefined {
+    const held = dir === R ? R_HELD : W_HELD;
+    if ((this.#flags & held) === 0) {
+      this.#flags |= held;
+      return undefined;
+    }
+    const q = dir === R ? (this.#rQueue ??= new LockQueue()) : (this.#wQueue ??= new LockQueue());
+    return q.wait();
+  }
+
+  /** Hands the lock of `dir` to the next caller in line, or frees it. */
+  #release(dir: Dir): void {
+    const next = (dir === R ? this.#rQueue : this.#wQueue)?.next();
+    if (next !== undefined) next();
+    else this.#flags &= dir === R ? ~R_HELD : ~W_HELD;
   }
 
   /**
@@ -271,19 +315,20 @@ export class FD {
   #run(op: Op): void {
     const dir = op.dir;
     for (;;) {
-      if (this.#closing) return this.#end(op, this.#closedError);
+      const f = this.#flags;
+      if ((f & CLOSING) !== 0) return this.#end(op, this.closedError);
       // A zero-length read completes before any deadline check or wait, as Go's; it still
       // spends the budget, so a loop of them cannot starve the event loop either.
       if (op.empty) return spend() ? this.#settle(op, 0) : defer(() => this.#run(op));
       if ((dir === R ? this.#rDeadline : this.#wDeadline)?.expired === true) return this.#end(op, ErrDeadlineExceeded);
-      if (!this.#pollable) return this.#runBlocking(op);
-      if (dir === R && this.#drained) return this.#park(op);
+      if ((f & POLLABLE) === 0) return this.#runBlocking(op);
+      if (dir === R && (f & DRAINED) !== 0) return this.#park(op);
       if (!spend()) return defer(() => this.#run(op));
       let n: number;
       try {
         n = op.attempt(this.#fd);
         if (n >= 0) {
-          if (dir === R) this.#drained = op.drainedBy(n, this);
+          if (dir === R) this.#setDrained(op.drainedBy(n, this));
           if (!op.advance(n)) continue;
           return this.#settle(op, n);
         }
@@ -291,9 +336,13 @@ export class FD {
         return this.#end(op, err as Error);
       }
       if (n !== -E.EAGAIN!) return this.#end(op, new Errno(-n));
-      if (dir === R) this.#drained = true;
+      if (dir === R) this.#flags |= DRAINED;
       return this.#park(op);
     }
+  }
+
+  #setDrained(drained: boolean): void {
+    this.#flags = drained ? this.#flags | DRAINED : this.#flags & ~DRAINED;
   }
 
   /** #run for an unpollable fd: one threadpool attempt at a time, then the same checks. */
@@ -301,7 +350,7 @@ export class FD {
     this.#inflight++;
     op.attemptBlocking(this.#fd, (n) => {
       this.#inflight--;
-      if (this.#closing && this.#inflight === 0) this.#closeNumber();
+      if ((this.#flags & CLOSING) !== 0 && this.#inflight === 0) this.#closeNumber();
       try {
         if (n < 0) return this.#end(op, new Errno(-n));
         if (!op.advance(n)) return this.#run(op);
@@ -320,7 +369,7 @@ export class FD {
     } catch (err) {
       return this.#end(op, err as Error);
     }
-    (op.dir === R ? this.#rLock : this.#wLock).release();
+    this.#release(op.dir);
     op.resolve(v as never);
   }
 
@@ -329,7 +378,7 @@ export class FD {
    * buffer met by the binding) is a programming error, not the fd's, and goes as it is.
    */
   #end(op: Op, err: Error): void {
-    (op.dir === R ? this.#rLock : this.#wLock).release();
+    this.#release(op.dir);
     op.reject(err instanceof TypeError ? err : op.mapError(err));
   }
 
@@ -339,7 +388,7 @@ export class FD {
     if (rc === -E.EPERM! && this.#poller === null) {
       // The kernel will not poll this fd after all (a device without poll support, as Go's
       // pd.Init failing): from now on it is served on the threadpool.
-      this.#pollable = false;
+      this.#flags &= ~POLLABLE;
       return this.#runBlocking(op);
     }
     if (rc < 0) return this.#end(op, new Errno(-rc));
@@ -371,14 +420,14 @@ export class FD {
       // Polling failed (libuv reports a socket error as EBADF and stops the handle): everyone
       // retries its syscall and meets the real error; the next wait re-arms.
       p.failed();
-      this.#drained = false;
+      this.#flags &= ~DRAINED;
       this.#resume(R);
       this.#resume(W);
       return this.#updateRef();
     }
     let idle = 0;
     if ((events & READABLE) !== 0) {
-      this.#drained = false;
+      this.#flags &= ~DRAINED;
       if (!this.#resume(R)) idle |= READABLE;
     }
     if ((events & WRITABLE) !== 0 && !this.#resume(W)) idle |= WRITABLE;
@@ -419,6 +468,6 @@ export class FD {
 
   /** A parked call keeps the event loop alive (unless unref'd); an idle FD does not. */
   #updateRef(): void {
-    this.#poller?.ref(this.#refable && (this.#rOp !== null || this.#wOp !== null));
+    this.#poller?.ref((this.#flags & REFABLE) !== 0 && (this.#rOp !== null || this.#wOp !== null));
   }
 }

@@ -1,45 +1,36 @@
 /**
- * FifoLock serialises one direction of an FD so that concurrent reads (or writes) run whole and
- * in call order (Go's fdMutex read and write locks).
+ * LockQueue holds the callers waiting for one direction of an FD, so that concurrent reads (or
+ * writes) run whole and in call order (Go's fdMutex read and write locks). Whether the lock is
+ * held is a bit of the FD's state; a queue exists only once a second caller has had to wait,
+ * since most fds never see contention and an object per direction per fd is memory every idle
+ * conn would pay.
  */
-export class FifoLock {
-  #held = false;
+export class LockQueue {
   /**
-   * Callers waiting their turn, made on first contention. Entries are taken from `#head`, and
-   * the array is dropped when it drains or compacted once its dead front outgrows its live
-   * part, so acquire and release are O(1) amortised (Array.shift is O(n): 100,000 queued reads
-   * took 14 s).
+   * Waiters, taken from `#head`. The array is compacted once its dead front outgrows its live
+   * part, so push and shift are O(1) amortised (Array.shift is O(n): 100,000 queued reads took
+   * 14 s).
    */
-  #queue: (() => void)[] | null = null;
+  #items: (() => void)[] = [];
   #head = 0;
 
-  /**
-   * acquire takes the lock: undefined when it was free (taken at once, no promise made), else a
-   * promise that resolves when it is this caller's turn.
-   */
-  acquire(): Promise<void> | undefined {
-    if (!this.#held) {
-      this.#held = true;
-      return undefined;
-    }
-    return new Promise<void>((resolve) => (this.#queue ??= []).push(resolve));
+  /** wait queues a caller; the promise resolves when it is handed the lock. */
+  wait(): Promise<void> {
+    return new Promise<void>((resolve) => this.#items.push(resolve));
   }
 
-  /** release hands the lock to the next caller in line, or frees it. */
-  release(): void {
-    const q = this.#queue;
-    if (q === null || this.#head === q.length) {
-      this.#held = false;
-      return;
-    }
-    const next = q[this.#head++]!;
+  /** next takes the first waiter, or undefined when none is left. */
+  next(): (() => void) | undefined {
+    const q = this.#items;
+    if (this.#head === q.length) return undefined;
+    const fn = q[this.#head++]!;
     if (this.#head === q.length) {
-      this.#queue = null;
+      this.#items = [];
       this.#head = 0;
     } else if (this.#head >= 1024 && this.#head * 2 >= q.length) {
       q.splice(0, this.#head);
       this.#head = 0;
     }
-    next();
+    return fn;
   }
 }
