@@ -156,6 +156,5 @@ export function fileFromNodeFd(fd: number, name: string, op: string, readsFirstW
 export function newFile(fd: number, name: string): File {
   if (!isFd(fd)) throw invalidArg("fd", "a file descriptor number", fd);
   if (typeof name !== "string") throw invalidArg("name", "a string", name);
-  binding.adopt(fd); // Closed at this thread's end if still open; a closed fd fails its first call.
   return fileFromFd(fd, name);
 }
