@@ -1,4 +1,9 @@
 {
+  "variables": {
+    # 1 builds the addon under AddressSanitizer and UBSan, for scripts/asan.sh
+    # (npm run test:asan): node-gyp rebuild -- -Dsanitize=1. 0, the default, adds nothing.
+    "sanitize%": 0
+  },
   "targets": [
     {
       "target_name": "sockit",
@@ -15,12 +20,17 @@
         "native/cmsg.c",
         "native/iface.c",
         "native/file.c",
-        "native/poll.c"
+        "native/poll.c",
+        "native/env.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Wunused-parameter"],
       "conditions": [
         ["OS=='linux'", {"defines": ["_GNU_SOURCE"]}],
+        ["sanitize==1", {
+          "cflags_c": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g", "-O1"],
+          "ldflags": ["-fsanitize=address,undefined"]
+        }],
         ["OS=='mac'", {
           "defines": ["_DARWIN_C_SOURCE"],
           "xcode_settings": {"OTHER_CFLAGS": ["-std=c11", "-Wall", "-Wextra"]}

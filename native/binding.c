@@ -270,6 +270,13 @@ NAPI_MODULE_INIT() {
   napi_value readable;
   napi_value writable;
 
+  /* First, so that the environment's cleanup hook is added before any
+   * poll handle's: env.c explains why that order matters.
+   */
+  if (sk_env_init(env)) {
+    napi_throw_error(env, NULL, "sockit: cannot set up the environment");
+    return NULL;
+  }
   constants = sk_constants_object(env);
   errnos = sk_errno_object(env);
   readable = sk_binding_int(env, UV_READABLE);
@@ -324,6 +331,7 @@ NAPI_MODULE_INIT() {
     SK_METHOD("pollUpdate", sk_poll_update_js),
     SK_METHOD("pollRef", sk_poll_ref_js),
     SK_METHOD("pollClose", sk_poll_close_js),
+    SK_METHOD("adopt", sk_env_adopt_js),
   };
 
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]),

@@ -12,8 +12,9 @@
  *     misuse of the binding), calls the wrapper and returns its number. It
  *     never throws on a syscall failure; JavaScript builds every error.
  *
- * Nothing here keeps global state: every object lives per napi_env, so the
- * module is safe to load in worker threads.
+ * Nothing here keeps global state: every object lives per napi_env (env.c
+ * holds what each environment keeps), so the module is safe to load in
+ * worker threads.
  */
 #ifndef SOCKIT_BINDING_H_
 #define SOCKIT_BINDING_H_
@@ -143,6 +144,27 @@ napi_value sk_constants_object(napi_env env);
 napi_value sk_errno_object(napi_env env);
 int sk_errno_add_ext(napi_env env, napi_value obj);
 
+/* Per-environment state (env.c). sk_env_init runs at module
+ * initialisation: it makes the environment's state and the cleanup hook
+ * that closes, at the environment's teardown, every fd still recorded; it
+ * returns 0, or -1 when N-API or memory failed. sk_env_context is the slot
+ * of poll.c's shared async context (NULL only if N-API failed).
+ *
+ * Every call that hands JavaScript a new fd passes it through sk_env_own
+ * (or sk_env_own_pair for two), which records it and returns it; a
+ * negative errno passes through, and an fd that cannot be recorded is
+ * closed and reported as -ENOMEM, so no fd ever leaves unrecorded.
+ * sk_env_own_pair returns 0 or a negative errno, both fds closed on
+ * failure. sk_env_disown forgets an fd, before it is closed.
+ */
+typedef struct sk_env_s sk_env_t;
+
+int sk_env_init(napi_env env);
+napi_async_context* sk_env_context(napi_env env);
+int sk_env_own(napi_env env, int fd);
+int sk_env_own_pair(napi_env env, const int fds[2]);
+void sk_env_disown(napi_env env, int fd);
+
 /* N-API entry points, one per function of the manifest (src/sys/binding.ts)
  * and in its order, grouped by family. test/sys/manifest.test.ts checks
  * that this list, binding.c's table and the manifest agree.
@@ -191,5 +213,7 @@ napi_value sk_poll_open_js(napi_env env, napi_callback_info info);
 napi_value sk_poll_update_js(napi_env env, napi_callback_info info);
 napi_value sk_poll_ref_js(napi_env env, napi_callback_info info);
 napi_value sk_poll_close_js(napi_env env, napi_callback_info info);
+
+napi_value sk_env_adopt_js(napi_env env, napi_callback_info info);
 
 #endif  /* SOCKIT_BINDING_H_ */

@@ -8,6 +8,8 @@
  * thread can leak the fd into a child. Pipes are non-blocking from birth
  * too. Opening paths is not here: the ipc layer uses Node's fs.open (libuv
  * adds O_CLOEXEC) with O_NONBLOCK, which keeps even a FIFO's open bounded.
+ * Pipe ends and dups are recorded as the environment's, as socket.c's fds
+ * are (sk_env_own, env.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -134,6 +136,8 @@ napi_value sk_file_pipe_js(napi_env env, napi_callback_info info) {
     return NULL;
   }
   err = sk_file_pipe(fds);
+  if (err == 0)
+    err = sk_env_own_pair(env, fds);
   if (err == 0) {
     out[0] = fds[0];
     out[1] = fds[1];
@@ -168,7 +172,7 @@ napi_value sk_file_dup_js(napi_env env, napi_callback_info info) {
       sk_napi_int(env, argv[0], "fd", &fd)) {
     return NULL;
   }
-  return sk_napi_number(env, sk_file_dup(fd));
+  return sk_napi_number(env, sk_env_own(env, sk_file_dup(fd)));
 }
 
 napi_value sk_file_set_nonblock_js(napi_env env, napi_callback_info info) {

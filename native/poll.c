@@ -23,6 +23,10 @@
  * unloaded. The hook stays registered from pollOpen to the close callback
  * on every path, so a pollClose just before exit is covered as well.
  *
+ * The fd is not this file's: its owner closes it, and at teardown env.c's
+ * cleanup hook closes any still open, after these hooks have called
+ * uv_close (env.c gives the order and why it is safe).
+ *
  * The JavaScript callback is held by a strong reference from pollOpen
  * until pollClose (or the finalizer) releases it. JavaScript must therefore
  * call pollClose: a callback that closes over the handle keeps both alive.
@@ -59,37 +63,23 @@ static const napi_type_tag sk_poll_tag = {
 /* One async context per environment, shared by every handle: a context per
  * handle (napi_async_init) cost about 400 bytes of each conn, and it told
  * async_hooks nothing a shared one does not, since the promises our
- * callbacks settle carry their own contexts. It lives in the environment's
- * instance data (this module's only use of it) and goes with the
- * environment.
+ * callbacks settle carry their own contexts. It is made on first use, in
+ * the slot env.c keeps for it in the environment's state, and env.c
+ * destroys it with that state when Node releases the environment.
  */
-static void sk_poll_context_free(napi_env env, void* data, void* hint) {
-  napi_async_context* ctx;
-
-  (void) hint;
-  ctx = data;
-  if (*ctx != NULL)
-    napi_async_destroy(env, *ctx);
-  free(ctx);
-}
-
 static napi_async_context sk_poll_context(napi_env env) {
   napi_async_context* ctx;
   napi_value name;
 
-  if (napi_get_instance_data(env, (void**) &ctx) == napi_ok && ctx != NULL)
-    return *ctx;
-  ctx = calloc(1, sizeof(*ctx));
+  ctx = sk_env_context(env);
   if (ctx == NULL)
     return NULL;
+  if (*ctx != NULL)
+    return *ctx;
   if (napi_create_string_utf8(env, "SOCKIT_POLL", NAPI_AUTO_LENGTH, &name) !=
           napi_ok ||
-      napi_async_init(env, NULL, name, ctx) != napi_ok ||
-      napi_set_instance_data(env, ctx, sk_poll_context_free, NULL) !=
-          napi_ok) {
-    if (*ctx != NULL)
-      napi_async_destroy(env, *ctx);
-    free(ctx);
+      napi_async_init(env, NULL, name, ctx) != napi_ok) {
+    *ctx = NULL;
     return NULL;
   }
   return *ctx;

@@ -7,6 +7,10 @@
  * socket(2), socketpair(2) and accept4(2), so no fork in another thread
  * can leak the fd into a child. macOS cannot: there the flags follow with
  * fcntl(2), the same short window Go's syscall package accepts on darwin.
+ *
+ * Every fd handed to JavaScript here is recorded as the environment's
+ * (sk_env_own, env.c), and close forgets it, so that a worker's teardown
+ * closes what its JavaScript never got to.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -151,6 +155,7 @@ napi_value sk_socket_open_js(napi_env env, napi_callback_info info) {
   int32_t domain;
   int32_t type;
   int32_t protocol;
+  int fd;
 
   if (sk_napi_args(env, info, 3, argv) ||
       sk_napi_int(env, argv[0], "domain", &domain) ||
@@ -158,7 +163,8 @@ napi_value sk_socket_open_js(napi_env env, napi_callback_info info) {
       sk_napi_int(env, argv[2], "protocol", &protocol)) {
     return NULL;
   }
-  return sk_napi_number(env, sk_socket_open(domain, type, protocol));
+  fd = sk_socket_open(domain, type, protocol);
+  return sk_napi_number(env, sk_env_own(env, fd));
 }
 
 /* socketpair(domain, type, protocol, out): the fds go to out[0] and
@@ -181,6 +187,8 @@ napi_value sk_socket_pair_js(napi_env env, napi_callback_info info) {
     return NULL;
   }
   err = sk_socket_pair(domain, type, protocol, fds);
+  if (err == 0)
+    err = sk_env_own_pair(env, fds);
   if (err == 0) {
     out[0] = fds[0];
     out[1] = fds[1];
@@ -196,6 +204,11 @@ napi_value sk_socket_close_js(napi_env env, napi_callback_info info) {
       sk_napi_int(env, argv[0], "fd", &fd)) {
     return NULL;
   }
+  /* Forgotten first: once close(2) returns, the kernel may give the number
+   * to another thread at once, and this environment's record must not
+   * claim it then.
+   */
+  sk_env_disown(env, fd);
   return sk_napi_number(env, sk_socket_close(fd));
 }
 
@@ -244,7 +257,7 @@ napi_value sk_socket_accept_js(napi_env env, napi_callback_info info) {
       sk_napi_int(env, argv[0], "fd", &fd)) {
     return NULL;
   }
-  return sk_napi_number(env, sk_socket_accept(fd));
+  return sk_napi_number(env, sk_env_own(env, sk_socket_accept(fd)));
 }
 
 napi_value sk_socket_shutdown_js(napi_env env, napi_callback_info info) {

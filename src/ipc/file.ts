@@ -133,13 +133,13 @@ export function fileFromFd(fd: number, name: string, readsFirstWait = false): Fi
  * itself, which Node does not see, so the number would stay listed and be closed again then,
  * whatever it names by that time (another thread's fd). So the File owns a dup instead, which
  * the native core records as this thread's, and the original goes back through fs.closeSync,
- * which takes it off Node's list. A failed dup (EMFILE) throws a PathError for `op`; `fd` is
- * closed either way.
+ * which takes it off Node's list. A failed dup (EMFILE) throws a PathError ("open NAME: too
+ * many open files"); `fd` is closed either way.
  */
-export function fileFromNodeFd(fd: number, name: string, op: string, readsFirstWait = false): File {
+export function fileFromNodeFd(fd: number, name: string, readsFirstWait = false): File {
   const own = binding.dup(fd);
   closeSync(fd);
-  if (own < 0) throw new PathError(op, name, new Errno(-own));
+  if (own < 0) throw new PathError("open", name, new Errno(-own));
   return fileFromFd(own, name, readsFirstWait);
 }
 
@@ -150,11 +150,16 @@ export function fileFromNodeFd(fd: number, name: string, op: string, readsFirstW
  * too (it belongs to the open file description). Go: `os.NewFile`, which returns nil for a
  * negative fd; this throws a TypeError for anything but an fd number.
  *
+ * Like every fd sockit owns, it is closed when its thread ends (a worker terminated or
+ * exiting) if still open. In a worker, an fd from Node's `fs.open` stays on Node's own list,
+ * which Node closes at the worker's end too: open such files with `openFile` instead.
+ *
  * @example
  * const ln = await fileListener(newFile(3, "listener")); // a socket inherited as fd 3
  */
 export function newFile(fd: number, name: string): File {
   if (!isFd(fd)) throw invalidArg("fd", "a file descriptor number", fd);
   if (typeof name !== "string") throw invalidArg("name", "a string", name);
+  binding.adopt(fd); // Closed at this thread's end if still open; a closed fd fails its first call.
   return fileFromFd(fd, name);
 }

@@ -14,7 +14,7 @@ import { E, Errno } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
 import { invalidArg } from "../sys/args.js";
 import { ErrDeadlineExceeded, abortError } from "../poll/errors.js";
-import { File, fileFromFd, fileType } from "./file.js";
+import { File, fileFromNodeFd, fileType } from "./file.js";
 import { PathError } from "./errors.js";
 
 /** Open for reading only (Go's `os.O_RDONLY`). */
@@ -83,7 +83,7 @@ export async function openFile(path: string, flag: OpenFlag, opts: OpenOptions =
     const r = await openOnce(path, flags | (C.O_NONBLOCK ?? 0), perm);
     if (typeof r === "number") {
       const readOnly = (flags & (C.O_ACCMODE ?? 3)) === O_RDONLY;
-      return fileFromFd(r, path, readOnly);
+      return fileFromNodeFd(r, path, readOnly);
     }
     // ENXIO also means a unix socket's path, or a missing device: only a FIFO waits.
     if (r.errno !== E.ENXIO || fileType(path) !== C.S_IFIFO) throw new PathError("open", path, r);

@@ -173,6 +173,16 @@ export interface Binding {
   pollRef(h: PollHandle, ref: boolean): void;
   /** Stops and closes the handle; no callback runs after this returns. Idempotent. */
   pollClose(h: PollHandle): void;
+  /**
+   * Records `fd` as owned by sockit in this thread's environment, so that it is closed when the
+   * environment tears down (a worker terminated or exiting, or the process at exit), since no
+   * JavaScript runs then. The calls that make fds ({@link Binding.socket}, accept, socketpair,
+   * pipe, dup) record theirs already and {@link Binding.close} forgets them; adopt is for an fd
+   * taken over by other means (newFile). Fds received with SCM_RIGHTS are not recorded until
+   * adopted. Adopting a recorded fd again changes nothing. Returns 0, -EBADF for a negative or
+   * closed fd, or -ENOMEM.
+   */
+  adopt(fd: number): number;
 }
 
 /** The error a call into sockit raises when the native core could not be loaded. */
