@@ -187,3 +187,52 @@ describe("the event loop under a flood (bounded work per wakeup)", () => {
     assert.ok(max < maxGap, `heartbeat gap ${max.toFixed(0)} ms in an EMFILE accept loop`);
   });
 });
+
+describe("a listener's iteration under fd exhaustion", () => {
+  it("neither spins nor stops when accept meets EMFILE, and serves again once fds free up", async () => {
+    // A child with 100 fds at most serves `for await (const c of ln)`, holding every conn, while
+    // it dials itself until accept fails with EMFILE. For the next 600 ms the iteration must
+    // back off (little CPU), then, once the held conns are closed, serve new dials again.
+    const index = fileURLToPath(new URL("../../src/index.js", import.meta.url));
+    const code = `
+      import * as sockit from ${JSON.stringify(index)};
+      const ln = await sockit.listen("tcp", "127.0.0.1:0");
+      const addr = ln.addr().toString();
+      const held = [];
+      let served = 0;
+      const loop = (async () => { for await (const c of ln) { served++; held.push(c); } })();
+      const clients = [];
+      for (let i = 0; i < 120; i++) {
+        try { clients.push(await sockit.dial("tcp", addr)); } catch { break; }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      const stalledAt = served;
+      const cpu0 = process.cpuUsage();
+      await new Promise((r) => setTimeout(r, 600));
+      const cpu = process.cpuUsage(cpu0);
+      const stalledCpuMs = (cpu.user + cpu.system) / 1000;
+      for (const c of [...held.splice(0), ...clients.splice(0)]) await c.close();
+      const late = [];
+      for (let i = 0; i < 5; i++) late.push(await sockit.dial("tcp", addr));
+      const deadline = Date.now() + 5000;
+      while (served < stalledAt + 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      const servedAfter = served - stalledAt;
+      for (const c of [...late, ...held]) await c.close();
+      await ln.close();
+      await loop;
+      console.log(JSON.stringify({ stalledAt, stalledCpuMs, servedAfter }));
+      process.exit(0);
+    `;
+    const child = spawn("prlimit", ["--nofile=100", process.execPath, "--input-type=module", "-e", code], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    const status = await within(new Promise((r) => child.on("exit", r)), 30_000, "EMFILE iteration child");
+    assert.equal(status, 0);
+    const r = JSON.parse(out) as { stalledAt: number; stalledCpuMs: number; servedAfter: number };
+    assert.ok(r.stalledAt > 0, "nothing was served before fds ran out");
+    assert.ok(r.stalledCpuMs < 300, `the stalled iteration used ${r.stalledCpuMs.toFixed(0)} ms of CPU in 600 ms`);
+    assert.equal(r.servedAfter, 5, "the iteration did not serve again once fds were free");
+  });
+});
