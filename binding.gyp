@@ -21,7 +21,8 @@
         "native/iface.c",
         "native/file.c",
         "native/poll.c",
-        "native/env.c"
+        "native/env.c",
+        "native/process.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Wunused-parameter"],

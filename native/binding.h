@@ -68,6 +68,34 @@ enum {
   SK_RECVMSG_INFO_COUNT
 };
 
+/* The slots of spawn's `attr` Int32Array and the bits of its flags slot
+ * (process.c; src/sys/binding.ts).
+ */
+enum {
+  SK_SPAWN_FLAGS, SK_SPAWN_PGID, SK_SPAWN_PDEATHSIG, SK_SPAWN_CTTY,
+  SK_SPAWN_UID, SK_SPAWN_GID, SK_SPAWN_LISTEN_PID, SK_SPAWN_ATTR_COUNT
+};
+enum {
+  SK_SPAWN_SETSID = 1, SK_SPAWN_SETPGID = 2, SK_SPAWN_NOCTTY = 4,
+  SK_SPAWN_SETCTTY = 8, SK_SPAWN_CREDENTIAL = 16, SK_SPAWN_SETGROUPS = 32
+};
+
+/* The stage of the child that failed, the first word of the error record. */
+enum {
+  SK_SPAWN_STAGE_SETSID = 1, SK_SPAWN_STAGE_SETPGID, SK_SPAWN_STAGE_SETGROUPS,
+  SK_SPAWN_STAGE_SETGID, SK_SPAWN_STAGE_SETUID, SK_SPAWN_STAGE_CHDIR,
+  SK_SPAWN_STAGE_PDEATHSIG, SK_SPAWN_STAGE_DUP, SK_SPAWN_STAGE_NOCTTY,
+  SK_SPAWN_STAGE_SETCTTY, SK_SPAWN_STAGE_EXEC
+};
+
+/* The slots of wait's `out` Float64Array. */
+enum {
+  SK_WAIT_STATUS, SK_WAIT_EXITED, SK_WAIT_CODE, SK_WAIT_SIGNALED,
+  SK_WAIT_SIGNAL, SK_WAIT_CORE, SK_WAIT_STOPPED, SK_WAIT_STOP_SIGNAL,
+  SK_WAIT_CONTINUED, SK_WAIT_UTIME_US, SK_WAIT_STIME_US, SK_WAIT_MAXRSS,
+  SK_WAIT_COUNT
+};
+
 /* The smallest `from` recvmsg accepts (SK_RECVMSG_FROM_SIZE in JS): a
  * whole sockaddr_un, so any sun_path the kernel reports fits (Linux may
  * count one NUL past a full 108-byte path, unix(7) BUGS).
@@ -208,6 +236,12 @@ napi_value sk_file_dup_js(napi_env env, napi_callback_info info);
 napi_value sk_file_set_nonblock_js(napi_env env, napi_callback_info info);
 napi_value sk_file_fstat_js(napi_env env, napi_callback_info info);
 napi_value sk_file_stat_js(napi_env env, napi_callback_info info);
+
+napi_value sk_process_spawn_js(napi_env env, napi_callback_info info);
+napi_value sk_process_wait_js(napi_env env, napi_callback_info info);
+napi_value sk_process_pidfd_js(napi_env env, napi_callback_info info);
+napi_value sk_process_kill_js(napi_env env, napi_callback_info info);
+napi_value sk_process_signal_disposition_js(napi_env env, napi_callback_info info);
 
 napi_value sk_poll_open_js(napi_env env, napi_callback_info info);
 napi_value sk_poll_update_js(napi_env env, napi_callback_info info);

@@ -74,3 +74,19 @@ export {
 export { PathError, ErrFileClosed } from "./ipc/errors.js";
 export { ErrNoDeadline, ErrFileClosing } from "./poll/errors.js";
 export { fileConn, fileListener, filePacketConn, socketpair } from "./net/file_posix.js";
+export {
+  command,
+  Cmd,
+  ExitError,
+  CmdError,
+  type CmdOptions,
+  type Credential,
+  type FDHolder,
+  type OutputSink,
+  type StdinSource,
+  type SysProcAttr,
+} from "./ipc/exec.js";
+export { lookPath, ExecError, ErrNotFound, ErrDot } from "./ipc/lookpath.js";
+export { Process, ProcessState, type ProcessUsage } from "./ipc/process.js";
+export { ErrProcessDone, ErrProcessReleased } from "./ipc/errors.js";
+export { signalName, type Signal, type SignalName } from "./ipc/signame.js";

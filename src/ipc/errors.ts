@@ -3,7 +3,7 @@
  * ("read |0: i/o timeout") and `ErrFileClosed` (os.ErrClosed, "file already closed").
  */
 import { NetError, brand } from "../sys/errors.js";
-import { Sentinel } from "../poll/errors.js";
+import { Sentinel, abortError, errTimeout } from "../poll/errors.js";
 
 /**
  * PathError is the error of an operation on a named file, Go's `fs.PathError`:
@@ -45,3 +45,30 @@ brand(PathError, "PathError");
  */
 // Frozen: programs match on this string (Go's fs.ErrClosed).
 export const ErrFileClosed = new Sentinel("file already closed", "ERR_SOCKIT_FILE_CLOSED");
+
+/**
+ * ErrProcessDone is the error of signalling a process that has finished (after its wait, or
+ * when the kernel says ESRCH). Go: `os.ErrProcessDone`.
+ */
+// Frozen: Go's text.
+export const ErrProcessDone = new Sentinel("os: process already finished", "ERR_SOCKIT_PROCESS_DONE");
+
+/** The error of signalling a released process. Go: the `os` package's unexported error. */
+// Frozen: Go's text.
+export const ErrProcessReleased = new Sentinel("os: process already released", "ERR_SOCKIT_PROCESS_RELEASED");
+
+/** Go's `context.DeadlineExceeded`, for a command whose signal fired on a timeout. */
+// Frozen: Go's text.
+export const ErrContextDeadlineExceeded = new Sentinel("context deadline exceeded", "ERR_SOCKIT_DEADLINE_EXCEEDED", true, true);
+
+/**
+ * contextError is Go's `ctx.Err()` for an aborted AbortSignal: "context deadline exceeded"
+ * when it fired on a timeout (AbortSignal.timeout), else a CanceledError worded as Go's
+ * `context.Canceled` ("context canceled") whose cause is the signal's reason.
+ */
+export function contextError(reason: unknown): Error {
+  const e = abortError(reason);
+  if (e === errTimeout) return ErrContextDeadlineExceeded;
+  e.message = "context canceled";
+  return e;
+}

@@ -22,6 +22,11 @@ import { PathError } from "./errors.js";
  * await w.close();
  */
 export async function pipe(): Promise<[File, File]> {
+  return pipeSync();
+}
+
+/** @internal pipe's work, done at once (for Cmd's pipe methods, synchronous as Go's). */
+export function pipeSync(): [File, File] {
   const fds = new Int32Array(2);
   const rc = binding.pipe(fds);
   if (rc < 0) throw new SyscallError("pipe2", new Errno(-rc));

@@ -163,6 +163,52 @@ export interface Binding {
   /** stat(2) of `path`, following symbolic links, into `out` as {@link Binding.fstat} does. */
   stat(path: string, out: Float64Array): number;
   /**
+   * Forks and execs `path` (no PATH search) with `argv` and `envp` (arrays of strings), in
+   * `dir` (null: the parent's), never blocking for the exec. Child fd i becomes `fds[i]` (-1:
+   * closed); every other fd is closed in the child (close_range, Linux 5.9+; elsewhere
+   * close-on-exec keeps them out). `attr` has `SK_SPAWN_ATTR_COUNT` slots `SK_SPAWN_*`: flags
+   * (`SK_SPAWN_SETSID`, `_SETPGID`, `_NOCTTY`, `_SETCTTY`, `_CREDENTIAL`, `_SETGROUPS`),
+   * pgid, pdeathsig (0: none; Linux), ctty, uid, gid, and the index in `envp` of a
+   * "LISTEN_PID=" entry the child completes with its own pid (-1: none). `groups` are the
+   * supplementary groups set with `_SETGROUPS`; `ignored` the signals the child keeps at
+   * SIG_IGN (every other disposition is reset to SIG_DFL, and no signal is blocked). On
+   * success `out[0]` is the pid and `out[1]` the read end of the exec-outcome pipe
+   * (non-blocking, close-on-exec, recorded as the environment's): end of file once the exec
+   * succeeded, else 8 bytes, two native int32s (stage `SK_SPAWN_STAGE_*`, errno), after which
+   * the child exits with 127. Returns 0 or -errno (EINVAL for a string holding a NUL).
+   */
+  spawn(
+    path: string,
+    argv: readonly string[],
+    envp: readonly string[],
+    dir: string | null,
+    fds: Int32Array,
+    attr: Int32Array,
+    groups: Int32Array,
+    ignored: Int32Array,
+    out: Int32Array,
+  ): number;
+  /**
+   * wait4(2) with WNOHANG: the pid once the child has exited (or stopped), 0 while it runs, or
+   * -errno (ECHILD). `out` (`SK_WAIT_COUNT` doubles, slots `SK_WAIT_*`) gets the raw status, its
+   * decoding (exited, exit code or -1, signaled, signal, core dumped, stopped, stop signal,
+   * continued) and the child's user and system CPU time in microseconds and maxrss (KiB).
+   */
+  wait(pid: number, out: Float64Array): number;
+  /**
+   * pidfd_open(2): a close-on-exec fd, recorded as the environment's, that polls readable once
+   * the child `pid` has exited. -ENOSYS where the system has none (macOS, Linux before 5.3).
+   */
+  pidfd(pid: number): number;
+  /** kill(2): sends `sig` (0 only checks) to `pid` (< 0: a process group). Returns 0 or -errno. */
+  kill(pid: number, sig: number): number;
+  /**
+   * sigaction(2) on `sig`: `set` -1 only reads, 0 sets SIG_DFL, 1 SIG_IGN. Returns 1 if the
+   * disposition was SIG_IGN before, 0 if not, or -errno (EINVAL for SIGKILL, SIGSTOP, or a
+   * number that is no signal).
+   */
+  signalDisposition(sig: number, set: number): number;
+  /**
    * Creates a `uv_poll_t` for `fd` on this thread's loop; it starts stopped and unreferenced.
    * Returns -errno when libuv refuses the fd (EBADF, EEXIST, EPERM for a regular file).
    */
