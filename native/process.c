@@ -299,6 +299,13 @@ static int sk_spawn(sk_spawn_t* s, pid_t* pid, int* errfd) {
   int ep[2];
   int flags;
 
+  /* Close-on-exec from birth where the system can (another thread's fork
+   * must not pass the pipe on), as file.c's pipes are.
+   */
+#ifdef __linux__
+  if (pipe2(ep, O_CLOEXEC))
+    return -errno;
+#else
   if (pipe(ep))
     return -errno;
   if (fcntl(ep[0], F_SETFD, FD_CLOEXEC) == -1 ||
@@ -308,6 +315,7 @@ static int sk_spawn(sk_spawn_t* s, pid_t* pid, int* errfd) {
     close(ep[1]);
     return flags;
   }
+#endif
   s->errfd = ep[1];
   s->ppid = getpid();
   sigfillset(&all);

@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { command, ExitError } from "../../src/ipc/exec.js";
 import { dial, listen, errorIs, Errno, pipe } from "../../src/index.js";
 import { E } from "../../src/sys/errors.js";
+import { injectFault } from "../../src/sys/fault.js";
 import { guardFdLeaks, readAll, within } from "../helpers.js";
 
 guardFdLeaks();
@@ -276,6 +277,46 @@ describe("command", () => {
     assert.ok(Date.now() - t0 < 10_000);
     assert.ok(processAlive(pid), "the child still runs");
     process.kill(pid, "SIGKILL");
+  });
+
+  it("waits through SIGCHLD where there is no pidfd (macOS, Linux before 5.3)", async () => {
+    const restore = injectFault("pidfd", E.ENOSYS!, 3);
+    try {
+      const cmds = [command("sh", "-c", "exit 4"), command("sleep", "0.05"), command("true")];
+      await Promise.all(cmds.map((c) => c.start()));
+      const errs = await Promise.all(cmds.map((c) => within(c.wait().then(() => null, (e: unknown) => e), LIMIT, "a SIGCHLD wait")));
+      assert.equal((errs[0] as Error).message, "exit status 4");
+      assert.deepEqual(errs.slice(1), [null, null]);
+      assert.equal(process.listenerCount("SIGCHLD"), 0, "the SIGCHLD listener goes with the last child");
+    } finally {
+      restore();
+    }
+  });
+
+  it("reports a failed fork as Go does, and leaves nothing open", async () => {
+    const restore = injectFault("spawn", E.EAGAIN!);
+    try {
+      const cmd = command("cat");
+      const w = cmd.stdinPipe();
+      const err = await cmd.start().catch((e: unknown) => e);
+      assert.equal((err as Error).message, "fork/exec /usr/bin/cat: resource temporarily unavailable");
+      assert.equal(w.fd(), -1, "the pipe the child would have had is closed");
+    } finally {
+      restore();
+    }
+  });
+
+  it("sets systemd's socket activation variables, LISTEN_PID being the child's own pid", async () => {
+    const ln = await listen("tcp", "127.0.0.1:0");
+    try {
+      const script = 'echo "$LISTEN_FDS $LISTEN_FDNAMES"; [ "$LISTEN_PID" = "$$" ] && echo pid-ok';
+      const out = await command("sh", "-c", script).with({ extraFiles: [ln, ln], socketActivation: ["web", "admin"], env: ["LISTEN_PID=1", "PATH=/usr/bin:/bin"] }).output();
+      assert.equal(text(out), "2 web:admin\npid-ok\n");
+      const plain = await command("sh", "-c", 'echo "$LISTEN_FDS" "${LISTEN_FDNAMES-unset}"').with({ extraFiles: [ln], socketActivation: true }).output();
+      assert.equal(text(plain), "1 unset\n");
+    } finally {
+      await ln.close();
+    }
   });
 
   it("rejects bad arguments with TypeErrors", () => {
