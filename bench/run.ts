@@ -18,8 +18,9 @@ import * as connect from "./connect.js";
 import * as memory from "./memory.js";
 import * as pingpongUDP from "./pingpong_udp.js";
 import * as recv from "./recv.js";
+import * as spawnBench from "./spawn.js";
 
-const modules = [pingpong, pingpongUDP, bulk, connect, memory, recv];
+const modules = [pingpong, pingpongUDP, bulk, connect, memory, recv, spawnBench];
 const workloads: Workload[] = modules.flatMap((m) => m.workloads);
 const roles: Record<string, Role> = Object.assign({}, ...modules.map((m) => m.roles));
 
