@@ -90,3 +90,13 @@ export { lookPath, ExecError, ErrNotFound, ErrDot } from "./ipc/lookpath.js";
 export { Process, ProcessState, type ProcessUsage } from "./ipc/process.js";
 export { ErrProcessDone, ErrProcessReleased } from "./ipc/errors.js";
 export { signalName, type Signal, type SignalName } from "./ipc/signame.js";
+export {
+  listenFDs,
+  sdNotify,
+  sdWatchdogEnabled,
+  ActivationError,
+  type ListenFD,
+  type ListenFDsOptions,
+  type SdNotifyOptions,
+  type SdWatchdogOptions,
+} from "./ipc/activation.js";
