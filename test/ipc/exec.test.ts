@@ -319,6 +319,32 @@ describe("command", () => {
     }
   });
 
+  it("starts a sockit child that takes its listeners over with listenFDs, by name", async () => {
+    const ln = await listen("tcp", "127.0.0.1:0");
+    const script = path.join(scratch, "activated.mjs");
+    writeFileSync(
+      script,
+      [
+        `import { listenFDs } from ${JSON.stringify(path.join(distSrc, "index.js"))};`,
+        `const fds = await listenFDs();`,
+        `const web = fds.find((f) => f.name === "web");`,
+        `const c = await web.listener.accept();`,
+        `await c.write(new TextEncoder().encode(fds.map((f) => f.name + ":" + f.kind).join(",") + " " + (process.env.LISTEN_FDS ?? "unset")));`,
+        `await c.close(); for (const f of fds) await (f.listener ?? f.conn ?? f.file).close();`,
+      ].join("\n"),
+    );
+    try {
+      const cmd = command(process.execPath, script).with({ extraFiles: [ln], socketActivation: ["web"], stderr: process.stderr });
+      await cmd.start();
+      const c = await dial("tcp", ln.addr().toString());
+      assert.equal(text(await within(readAll(c), LIMIT, "the activated child")), "web:listener unset");
+      await c.close();
+      await within(cmd.wait(), LIMIT, "the activated child");
+    } finally {
+      await ln.close();
+    }
+  });
+
   it("rejects bad arguments with TypeErrors", () => {
     assert.throws(() => command(1 as unknown as string), TypeError);
     assert.throws(() => command("true", 2 as unknown as string), TypeError);
