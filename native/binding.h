@@ -77,7 +77,8 @@ enum {
 };
 enum {
   SK_SPAWN_SETSID = 1, SK_SPAWN_SETPGID = 2, SK_SPAWN_NOCTTY = 4,
-  SK_SPAWN_SETCTTY = 8, SK_SPAWN_CREDENTIAL = 16, SK_SPAWN_SETGROUPS = 32
+  SK_SPAWN_SETCTTY = 8, SK_SPAWN_CREDENTIAL = 16, SK_SPAWN_SETGROUPS = 32,
+  SK_SPAWN_BLOCKING = 64
 };
 
 /* The stage of the child that failed, the first word of the error record. */

@@ -195,6 +195,23 @@ static void sk_spawn_child(sk_spawn_t* s) {
   }
   sk_spawn_close_from(s->nfds, errfd);
 
+  /* Go's File.Fd() puts an fd it hands on into blocking mode; asked to,
+   * do so for the extra files (fd 3 and up). It changes the open file
+   * description, which the parent's copies share: the ipc layer asks only
+   * for fds the parent gives up.
+   */
+  if (flags & SK_SPAWN_BLOCKING) {
+    for (i = 3; i < s->nfds; i++) {
+      int fl;
+
+      if (s->fds[i] < 0)
+        continue;
+      fl = fcntl(i, F_GETFL);
+      if (fl == -1 || ((fl & O_NONBLOCK) && fcntl(i, F_SETFL, fl & ~O_NONBLOCK) == -1))
+        sk_spawn_fail(errfd, SK_SPAWN_STAGE_DUP, errno);
+    }
+  }
+
   if ((flags & SK_SPAWN_NOCTTY) && ioctl(0, TIOCNOTTY) == -1)
     sk_spawn_fail(errfd, SK_SPAWN_STAGE_NOCTTY, errno);
   if ((flags & SK_SPAWN_SETCTTY) && ioctl(attr[SK_SPAWN_CTTY], TIOCSCTTY, 1) == -1)

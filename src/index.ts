@@ -89,7 +89,7 @@ export {
 export { lookPath, ExecError, ErrNotFound, ErrDot } from "./ipc/lookpath.js";
 export { Process, ProcessState, type ProcessUsage } from "./ipc/process.js";
 export { ErrProcessDone, ErrProcessReleased } from "./ipc/errors.js";
-export { signalName, type Signal, type SignalName } from "./ipc/signame.js";
+export { signalName, signalNumber, type Signal, type SignalName } from "./ipc/signame.js";
 export {
   listenFDs,
   sdNotify,

@@ -5,6 +5,7 @@
 /** The synopsis, printed after a usage error. */
 export const synopsis = `usage: sockit dial [-v] [-t DURATION] [-q DURATION] NETWORK ADDRESS
        sockit listen [-v] [-q DURATION] NETWORK ADDRESS
+       sockit exec [-v] [--listen NETWORK ADDRESS]... [--dial NETWORK ADDRESS]... -- CMD [ARG]...
        sockit tour
        sockit help`;
 
@@ -14,13 +15,20 @@ export const usage = `${synopsis}
 dial    connect to ADDRESS and copy stdin to the conn and the conn to stdout
 listen  accept one conn on ADDRESS, then copy as dial does; on a datagram network,
         print every datagram that arrives and send stdin to the latest sender
-tour    round-trip a message over every network this machine supports
+exec    open each --listen and --dial socket in order and run CMD with them as fds 3, 4, ...
+        (socket activation: LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID); exit with CMD's status
+tour    round-trip a message over every network this machine supports, then through
+        a pipe, a FIFO and a child process
 help    print this text
 
-  -v             report the addresses on stderr (listen: also each datagram's sender)
+  -v             report the addresses on stderr (listen: also each datagram's sender;
+                 exec, which always reports its fds: the child's pid, signals passed
+                 on to it, and how it ended)
   -t DURATION    give up dialing after DURATION (Go syntax: 500ms, 2s, 1m)
   -q DURATION    quit DURATION after stdin's end (0: at once); without it a stream
                  command ends at the peer's end of stream, a datagram one on SIGINT
+  --listen NETWORK ADDRESS, --dial NETWORK ADDRESS
+                 exec: listen on ADDRESS (listenPacket on a datagram network), or dial it
 
 networks: tcp, tcp4, tcp6, unix, unixpacket (streams and records: one conn)
           udp, udp4, udp6, unixgram, ip:PROTO, ip4:PROTO, ip6:PROTO (datagrams)
@@ -38,8 +46,25 @@ export interface ConnCommand {
   quitAfter: number | null;
 }
 
+/** One socket `exec` opens for the child: `--listen NETWORK ADDRESS` or `--dial NETWORK ADDRESS`. */
+export interface ExecSocket {
+  how: "listen" | "dial";
+  network: string;
+  address: string;
+}
+
+/** The options and operands of `exec`. */
+export interface ExecCommand {
+  cmd: "exec";
+  /** The sockets, in the order given: the child's fds 3, 4, ... */
+  sockets: ExecSocket[];
+  verbose: boolean;
+  /** The command after `--`: its name, then its arguments. Never empty. */
+  argv: string[];
+}
+
 /** A parsed command line. */
-export type Command = { cmd: "help" } | { cmd: "tour" } | ConnCommand;
+export type Command = { cmd: "help" } | { cmd: "tour" } | ConnCommand | ExecCommand;
 
 /** UsageError is a command line the parser rejects; the command exits 2 and prints the synopsis. */
 export class UsageError extends Error {
@@ -68,6 +93,8 @@ export function parseArgs(argv: readonly string[]): Command {
     case "dial":
     case "listen":
       return parseConnCommand(cmd, rest);
+    case "exec":
+      return parseExecCommand(rest);
   }
   throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
 }
@@ -100,6 +127,34 @@ function parseConnCommand(cmd: "dial" | "listen", args: readonly string[]): Conn
     throw new UsageError(`${cmd} needs NETWORK and ADDRESS, got ${positional.length} argument(s)`);
   }
   return { ...c, network: positional[0]!, address: positional[1]! };
+}
+
+/**
+ * parseExecCommand reads `exec`'s options up to the `--` that must come before CMD: `-v`, and
+ * `--listen` and `--dial`, each followed by NETWORK and ADDRESS. Everything after `--` is the
+ * command, as given; an operand after `--` that looks like an option belongs to it.
+ */
+function parseExecCommand(args: readonly string[]): ExecCommand {
+  const c: ExecCommand = { cmd: "exec", sockets: [], verbose: false, argv: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") {
+      c.argv = args.slice(i + 1);
+      if (c.argv.length === 0) throw new UsageError("exec needs CMD after --");
+      return c;
+    }
+    if (a === "-v" || a === "--verbose") c.verbose = true;
+    else if (a === "--listen" || a === "--dial") {
+      const [network, address] = [args[i + 1], args[i + 2]];
+      if (network === undefined || address === undefined || network === "--" || address === "--") {
+        throw new UsageError(`option ${a} needs NETWORK and ADDRESS`);
+      }
+      c.sockets.push({ how: a === "--listen" ? "listen" : "dial", network, address });
+      i += 2;
+    } else if (a.length > 1 && a.startsWith("-")) throw new UsageError(`unknown option ${a} for exec`);
+    else throw new UsageError(`exec needs -- before CMD, got ${JSON.stringify(a)}`);
+  }
+  throw new UsageError("exec needs -- and CMD");
 }
 
 function matches(a: string, o: { short: string; long: string }): boolean {

@@ -2,9 +2,11 @@
  * The body of the `sockit` command, apart from the process: parse the arguments, run the
  * command, and turn failures into one line on stderr and an exit status.
  */
+import { writeSync } from "node:fs";
 import { debuglog } from "node:util";
 import { parseArgs, synopsis, usage, type Command, type ConnCommand } from "./args.js";
 import { ncDial, ncListen, type NcOptions } from "./nc.js";
+import { execCommand } from "./exec.js";
 import { tour } from "./tour.js";
 import { oneLine } from "./table.js";
 
@@ -46,6 +48,8 @@ async function run(cmd: Command): Promise<number> {
       return await ncDial(cmd.network, cmd.address, ncOptions(cmd));
     case "listen":
       return await ncListen(cmd.network, cmd.address, ncOptions(cmd));
+    case "exec":
+      return await execCommand(cmd, { log: (line) => printErrSync(`sockit: ${line}`), verbose: cmd.verbose });
   }
 }
 
@@ -60,9 +64,14 @@ function ncOptions(cmd: ConnCommand): NcOptions {
   };
 }
 
-/** printOut writes one line of the command's output to stdout. */
+/**
+ * printOut writes one line of the command's output to stdout. A reader that went away
+ * (`sockit tour | head -1`) is no error of ours: the 'error' event is only logged.
+ */
 export function printOut(line: string): void {
-  process.stdout.write(line + "\n");
+  const out = process.stdout;
+  if (out.listenerCount("error") === 0) out.on("error", (err) => debug("stdout: %s", err.message));
+  out.write(line + "\n");
 }
 
 /**
@@ -72,4 +81,18 @@ export function printOut(line: string): void {
 // (0 done, 1 failed, 2 usage); docs/cli.md lists them.
 export function printErr(line: string): void {
   process.stderr.write(line + "\n");
+}
+
+/**
+ * printErrSync is {@link printErr} for `exec`, written straight to fd 2: `process.stderr`
+ * is made only once the child has exited, because making it puts a pipe in non-blocking
+ * mode, which the child, sharing the open file description, would see (EAGAIN). A failed
+ * write is only logged (a reader that went away, or a non-blocking stderr that is full).
+ */
+export function printErrSync(line: string): void {
+  try {
+    writeSync(2, line + "\n");
+  } catch (err) {
+    debug("stderr: %o", err);
+  }
 }

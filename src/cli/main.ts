@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `sockit` command: `dial` and `listen` work as nc does, `tour` round-trips a message over
- * every network, `help` prints the usage. Failures print one line, `sockit: <error>`, on
+ * The `sockit` command: `dial` and `listen` work as nc does, `exec` runs a command with
+ * sockets as systemd's socket activation does, `tour` round-trips a message over every
+ * network, `help` prints the usage. Failures print one line, `sockit: <error>`, on
  * stderr and exit 1; usage errors exit 2. See docs/cli.md. The work is in command.ts; this
  * file only ties it to the process.
  */
@@ -11,8 +12,12 @@ import { oneLine } from "./table.js";
 
 const debug = debuglog("sockit");
 
-/** flush resolves once `stream` has handed everything written so far to the kernel. */
-function flush(stream: NodeJS.WriteStream): Promise<void> {
+/**
+ * flush resolves once `stream` has handed everything written so far to the kernel. A failure
+ * (a reader that went away) was the writes' to report; here it is only logged.
+ */
+function flush(stream: NodeJS.WriteStream, name: string): Promise<void> {
+  if (stream.listenerCount("error") === 0) stream.on("error", (err) => debug("%s: %s", name, err.message));
   return new Promise((resolve) => stream.write("", () => resolve()));
 }
 
@@ -34,11 +39,11 @@ function onInternalError(err: unknown): void {
 async function runProcess(): Promise<void> {
   process.on("uncaughtException", onInternalError);
   process.on("unhandledRejection", onInternalError);
-  // A reader that went away (`sockit tour | head -1`) is no error of ours; writes that matter
-  // see the error on their callbacks.
-  process.stdout.on("error", (err) => debug("stdout: %s", err.message));
+  // process.stdout is not touched before the command runs: `exec` hands fd 1 to its child,
+  // and making the stream would put a pipe there in non-blocking mode (printOut, nc's copy
+  // and flush each make sure a reader that went away is no uncaught error).
   const status = await main(process.argv.slice(2));
-  await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  await Promise.all([flush(process.stdout, "stdout"), flush(process.stderr, "stderr")]);
   process.exit(status);
 }
 

@@ -4,12 +4,12 @@
  * written to stdout as it is. There is no end of stream, so the command runs until SIGINT or
  * SIGTERM (exit 128 + the signal's number), or until `-q` after stdin's end (exit 0).
  */
-import { lstatSync, unlinkSync, type Stats } from "node:fs";
 import { debuglog } from "node:util";
-import { dial, listenPacket, UnixAddr, type Addr, type Conn, type PacketConn } from "../index.js";
+import { dial, listenPacket, type Addr, type Conn, type PacketConn } from "../index.js";
 import type { NcOptions } from "./nc.js";
 import { maxMessage } from "./networks.js";
 import { SignalTrap } from "./signals.js";
+import { SocketFile } from "./sockfile.js";
 import { ignoreStdoutErrors, stdinPieces, writeOut } from "./stdio.js";
 import { showAddr } from "./table.js";
 
@@ -136,36 +136,5 @@ class Destination {
     }
     await this.#known;
     await this.pc.writeTo(p, this.#latest);
-  }
-}
-
-/**
- * SocketFile is the socket file a unixgram bind made. Go's ListenPacket leaves it when closed;
- * the command removes it, but only if the same file (device and inode) is still there.
- */
-class SocketFile {
-  private constructor(
-    private readonly path: string,
-    private readonly made: Stats,
-  ) {}
-
-  /** of returns the socket file behind a local address, or null (not unix, abstract, unnamed). */
-  static of(a: Addr | null): SocketFile | null {
-    if (!(a instanceof UnixAddr) || a.name === "" || a.name.startsWith("@")) return null;
-    const st = lstatSync(a.name, { throwIfNoEntry: false });
-    return st?.isSocket() === true ? new SocketFile(a.name, st) : null;
-  }
-
-  remove(): void {
-    const now = lstatSync(this.path, { throwIfNoEntry: false });
-    if (now === undefined || now.dev !== this.made.dev || now.ino !== this.made.ino) {
-      debug("%s is gone or was replaced; leaving it", this.path);
-      return;
-    }
-    try {
-      unlinkSync(this.path);
-    } catch (err) {
-      debug("remove %s: %o", this.path, err);
-    }
   }
 }

@@ -14,6 +14,7 @@ import { SkipStop, recordTrip, streamTrip, type Trip, type TripScope } from "./t
 import { datagramTrip } from "./packettrip.js";
 import { noRawReason, pingTrip } from "./pingtrip.js";
 import { fifoTrip, pipeTrip } from "./pipetrip.js";
+import { execTrip } from "./exectrip.js";
 import type { NetKind } from "./networks.js";
 
 const debug = debuglog("sockit");
@@ -28,8 +29,8 @@ export interface TourEnv {
   ipv6: boolean;
 }
 
-/** What a stop is: a socket kind, or one of the IPC kinds (pipes and FIFOs). */
-export type StopKind = NetKind | "pipe" | "fifo";
+/** What a stop is: a socket kind, or one of the IPC kinds (pipes, FIFOs, child processes). */
+export type StopKind = NetKind | "pipe" | "fifo" | "process";
 
 /** One network (or IPC kind) the tour visits. */
 export interface Stop {
@@ -50,6 +51,7 @@ export const trips = {
   raw: pingTrip,
   pipe: pipeTrip,
   fifo: fifoTrip,
+  process: execTrip,
 } satisfies Record<StopKind, Trip>;
 
 const noIPv6 = (env: TourEnv): string | null => (env.ipv6 ? null : "no IPv6 loopback on this machine");
@@ -77,10 +79,20 @@ export const stops: readonly Stop[] = [
   { network: "ip6:ipv6-icmp", kind: "raw", address: () => "::1", skip: noIPv6 },
   { network: "pipe", kind: "pipe", address: () => "" },
   { network: "fifo", kind: "fifo", address: (env) => env.dir },
+  { network: "exec", kind: "process", address: () => "" },
+  // The "signal" stop (a signal sent to this process and received through sockit's notify)
+  // goes here, with its kind in trips and its words in ipcWords.
 ];
 
-/** The stops that are not networks: Go's os.Pipe and named pipes. */
-const ipcKinds: ReadonlySet<StopKind> = new Set(["pipe", "fifo"]);
+/**
+ * The stops that are not networks, by kind: Go's os.Pipe, named pipes and os/exec, with the
+ * words the tour's header and summary use for them.
+ */
+const ipcWords: Partial<Record<StopKind, { header: string; summary: string }>> = {
+  pipe: { header: "a pipe", summary: "pipes" },
+  fifo: { header: "a FIFO", summary: "FIFOs" },
+  process: { header: "a child process", summary: "a child process" },
+};
 
 /** Longest a stop may take before the tour closes its sockets and calls it failed. */
 const stopTimeout = 5000;
@@ -168,7 +180,11 @@ class Scope implements TripScope {
 
 /** report prints the table, the notes of failed and skipped stops, raw IP's privilege, a summary. */
 function report(rows: readonly Row[], print: (line: string) => void): void {
-  print("sockit tour: each network once: listen, dial, one message echoed back (raw IP: by the kernel); then a pipe and a FIFO");
+  const ipc = Object.values(ipcWords);
+  print(
+    "sockit tour: each network once: listen, dial, one message echoed back (raw IP: by the kernel); " +
+      `then ${andList(ipc.map((w) => w.header))}`,
+  );
   print("");
   const columns = [
     { header: "network" },
@@ -184,11 +200,16 @@ function report(rows: readonly Row[], print: (line: string) => void): void {
   for (const r of rows.filter((r) => r.note !== "")) print(`${r.network} ${r.result}: ${r.note}`);
   print(rawPrivilege(rows));
   const count = (res: Row["result"]): number => rows.filter((r) => r.result === res).length;
-  const networks = new Set(rows.filter((r) => !ipcKinds.has(r.kind)).map((r) => r.network.split(":")[0])).size;
+  const networks = new Set(rows.filter((r) => !(r.kind in ipcWords)).map((r) => r.network.split(":")[0])).size;
   print(
-    `${rows.length} stops on ${networks} networks plus pipes and FIFOs: ` +
+    `${rows.length} stops on ${networks} networks plus ${andList(ipc.map((w) => w.summary))}: ` +
       `${count("ok")} ok, ${count("FAIL")} failed, ${count("skipped")} skipped`,
   );
+}
+
+/** andList joins words as a sentence does: "a, b and c". */
+function andList(words: readonly string[]): string {
+  return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
 }
 
 /** rawPrivilege says whether this process may open raw IP sockets, as the raw stops found. */

@@ -79,6 +79,13 @@ export interface CmdOptions {
    * number of extraFiles, LISTEN_PID the child's own pid, and with names, LISTEN_FDNAMES.
    */
   socketActivation: boolean | readonly string[];
+  /**
+   * sockit's: put the extra files into blocking mode in the child, as Go's `File.Fd()` does
+   * (default false). The mode belongs to the open file description, which the parent's conn,
+   * listener or File shares: set this only when the parent gives those up after `start`,
+   * or its own calls on them could block the event loop.
+   */
+  blockingFiles: boolean;
 }
 
 /**
@@ -148,6 +155,8 @@ export class Cmd {
   /** Go's CommandContext: an abort before the command exits kills it with SIGKILL. */
   signal: AbortSignal | null = null;
   socketActivation: boolean | readonly string[] = false;
+  /** Put extraFiles into blocking mode in the child (see {@link CmdOptions.blockingFiles}). */
+  blockingFiles = false;
   /** Why the command cannot run (its lookup failed), reported by start. Go: `Err`. */
   err: Error | null = null;
   /** The started process, once `start` has succeeded. */
@@ -310,6 +319,7 @@ export class Cmd {
         a[C.SK_SPAWN_GID!] = s.credential.gid;
       }
     }
+    if (this.blockingFiles) flags |= C.SK_SPAWN_BLOCKING!;
     a[C.SK_SPAWN_FLAGS!] = flags;
     const act = this.socketActivation;
     if (act !== false) {

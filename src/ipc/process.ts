@@ -11,7 +11,7 @@ import { C } from "../sys/constants.js";
 import { E, Errno, SyscallError } from "../sys/errors.js";
 import { FD } from "../poll/fd.js";
 import { ErrProcessDone, ErrProcessReleased, PathError } from "./errors.js";
-import { signalName, signalNumber, type Signal } from "./signame.js";
+import { nameOfSignal, signalName, signalNumber, type Signal } from "./signame.js";
 
 const W = {
   status: C.SK_WAIT_STATUS!,
@@ -78,10 +78,15 @@ export class ProcessState {
     return this.exited() && this.exitCode() === 0;
   }
 
-  /** signal returns the name of the signal that killed the process, or null if none did. */
-  signal(): string | null {
+  /**
+   * signal returns the signal that killed the process, by Node's name ("SIGKILL"; the number
+   * for one without a name), or null if none did. `signalName(st.signal())` is Go's text
+   * ("killed"). Go: `Sys().(syscall.WaitStatus).Signal()`.
+   */
+  signal(): Signal | null {
     if (this.#w[W.signaled] !== 1) return null;
-    return signalName(this.#w[W.signal]!);
+    const n = this.#w[W.signal]!;
+    return nameOfSignal(n) ?? n;
   }
 
   /** sys returns the raw wait status (Go's `syscall.WaitStatus`). */

@@ -167,7 +167,8 @@ export interface Binding {
    * `dir` (null: the parent's), never blocking for the exec. Child fd i becomes `fds[i]` (-1:
    * closed); every other fd is closed in the child (close_range, Linux 5.9+; elsewhere
    * close-on-exec keeps them out). `attr` has `SK_SPAWN_ATTR_COUNT` slots `SK_SPAWN_*`: flags
-   * (`SK_SPAWN_SETSID`, `_SETPGID`, `_NOCTTY`, `_SETCTTY`, `_CREDENTIAL`, `_SETGROUPS`),
+   * (`SK_SPAWN_SETSID`, `_SETPGID`, `_NOCTTY`, `_SETCTTY`, `_CREDENTIAL`, `_SETGROUPS`, and
+   * `_BLOCKING`: clear O_NONBLOCK on the child's fds from 3 up),
    * pgid, pdeathsig (0: none; Linux), ctty, uid, gid, and the index in `envp` of a
    * "LISTEN_PID=" entry the child completes with its own pid (-1: none). `groups` are the
    * supplementary groups set with `_SETGROUPS`; `ignored` the signals the child keeps at

@@ -1,13 +1,16 @@
 /**
  * `sockit tour`: every one of Go's twelve networks, with raw IP skipped (not failed) where the
- * process lacks CAP_NET_RAW.
+ * process lacks CAP_NET_RAW, then pipes, FIFOs and a child process.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { command } from "../../src/index.js";
+import { childTrip } from "../../src/cli/exectrip.js";
+import type { TripScope } from "../../src/cli/trip.js";
 import { sockit } from "./sockit.js";
-import { guardFdLeaks } from "../helpers.js";
+import { guardFdLeaks, within } from "../helpers.js";
 
 guardFdLeaks();
 
@@ -35,7 +38,10 @@ test("tour visits all twelve networks, abstract names too, and passes", async ()
   assert.match(r.stdout, /^tcp +stream +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +ok +\d+\.\d{3}$/m);
   assert.match(r.stdout, /^udp +datagram +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +ok +\d+\.\d{3}$/m);
   assert.match(r.stdout, /^unixgram +datagram +@[0-9a-f]{5} +\/\S+\/tour-gram\.sock +ok /m);
-  assert.match(r.stdout, /^17 stops on 12 networks plus pipes and FIFOs: \d+ ok, 0 failed, \d+ skipped$/m);
+  assert.match(r.stdout, /^sockit tour: each network once: .*; then a pipe, a FIFO and a child process$/m);
+  assert.match(r.stdout, /^pipe +pipe +\|1 +\|0 +ok /m);
+  assert.match(r.stdout, /^exec +process +\|1 \(pid \d+\) +\/\S*\/cat +ok +\d+\.\d{3}$/m);
+  assert.match(r.stdout, /^18 stops on 12 networks plus pipes, FIFOs and a child process: \d+ ok, 0 failed, \d+ skipped$/m);
   if (process.getuid?.() === 0) {
     assert.match(r.stdout, /^ip4:icmp +raw +127\.0\.0\.1 +127\.0\.0\.1 +ok /m);
     assert.match(r.stdout, /^raw IP: CAP_NET_RAW is available$/m);
@@ -59,5 +65,34 @@ test("tour without CAP_NET_RAW skips raw IP, says why, and still exits 0", { ski
   for (const net of ["ip", "ip4", "ip6"]) assert.deepEqual(rows.get(net), ["skipped"]);
   assert.match(r.stdout, /^ip4:icmp skipped: needs CAP_NET_RAW \(run as root\)$/m);
   assert.match(r.stdout, /^raw IP: CAP_NET_RAW is missing, so ip, ip4 and ip6 were skipped$/m);
-  assert.match(r.stdout, /^17 stops on 12 networks plus pipes and FIFOs: 14 ok, 0 failed, 3 skipped$/m);
+  assert.match(r.stdout, /^18 stops on 12 networks plus pipes, FIFOs and a child process: 15 ok, 0 failed, 3 skipped$/m);
+});
+
+/** A TripScope as the tour's: closes what was registered, last first, when told to. */
+function scope() {
+  const items: AsyncDisposable[] = [];
+  return {
+    use<T extends AsyncDisposable>(x: T): T {
+      items.push(x);
+      return x;
+    },
+    async close(): Promise<void> {
+      for (const x of items.splice(0).reverse()) await x[Symbol.asyncDispose]();
+    },
+  } satisfies TripScope & { close(): Promise<void> };
+}
+
+test("the exec stop fails a child that exits badly, and kills and waits for one that hangs", async () => {
+  const s1 = scope();
+  await assert.rejects(childTrip(command("sh", "-c", "cat; exit 4"), s1), { message: "exit status 4" });
+  await s1.close();
+  // sleep echoes nothing: the stop's timeout (here 200 ms) closes the scope, which kills it.
+  const s2 = scope();
+  const sleeper = command("sleep", "30");
+  const trip = childTrip(sleeper, s2);
+  trip.catch(() => {});
+  await new Promise((r) => setTimeout(r, 200));
+  await within(s2.close(), 5000, "the scope's close");
+  await assert.rejects(trip);
+  assert.equal(sleeper.processState?.signal(), "SIGKILL");
 });

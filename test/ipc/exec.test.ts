@@ -110,7 +110,7 @@ describe("command", () => {
     assert.ok(err instanceof ExitError);
     assert.equal(err.message, "signal: killed");
     assert.equal(err.exitCode(), -1);
-    assert.equal(cmd.processState!.signal(), "killed");
+    assert.equal(cmd.processState!.signal(), "SIGKILL");
     assert.ok(Date.now() - t0 < 5000);
   });
 
@@ -194,6 +194,19 @@ describe("command", () => {
       cmd.process!.kill();
       await cmd.wait().catch(() => {});
       await Promise.all([r.close(), w.close(), ln.close()]);
+    }
+  });
+
+  it("hands extra files over non-blocking, or in blocking mode with blockingFiles", async () => {
+    const [r, w] = await pipe();
+    try {
+      const check = "import os; print(os.get_blocking(3), os.get_blocking(4))";
+      const shared = text(await command("python3", "-c", check).with({ extraFiles: [r, w] }).output());
+      assert.equal(shared, "False False\n", "the parent's non-blocking mode, shared");
+      const given = text(await command("python3", "-c", check).with({ extraFiles: [r, w], blockingFiles: true }).output());
+      assert.equal(given, "True True\n", "blocking, as Go's File.Fd() leaves them");
+    } finally {
+      await Promise.all([r.close(), w.close()]);
     }
   });
 
