@@ -100,3 +100,12 @@ export {
   type SdNotifyOptions,
   type SdWatchdogOptions,
 } from "./ipc/activation.js";
+export {
+  signals,
+  Subscription,
+  SignalError,
+  type NotifyOptions,
+  type NotifyContextOptions,
+  type SignalContext,
+} from "./ipc/signal.js";
+export type { AcceptOptions } from "./net/listener.js";

@@ -15,6 +15,7 @@ import { datagramTrip } from "./packettrip.js";
 import { noRawReason, pingTrip } from "./pingtrip.js";
 import { fifoTrip, pipeTrip } from "./pipetrip.js";
 import { execTrip } from "./exectrip.js";
+import { signalTrip } from "./signaltrip.js";
 import type { NetKind } from "./networks.js";
 
 const debug = debuglog("sockit");
@@ -29,8 +30,8 @@ export interface TourEnv {
   ipv6: boolean;
 }
 
-/** What a stop is: a socket kind, or one of the IPC kinds (pipes, FIFOs, child processes). */
-export type StopKind = NetKind | "pipe" | "fifo" | "process";
+/** What a stop is: a socket kind, or one of the IPC kinds (pipes, FIFOs, child processes, signals). */
+export type StopKind = NetKind | "pipe" | "fifo" | "process" | "signal";
 
 /** One network (or IPC kind) the tour visits. */
 export interface Stop {
@@ -52,6 +53,7 @@ export const trips = {
   pipe: pipeTrip,
   fifo: fifoTrip,
   process: execTrip,
+  signal: signalTrip,
 } satisfies Record<StopKind, Trip>;
 
 const noIPv6 = (env: TourEnv): string | null => (env.ipv6 ? null : "no IPv6 loopback on this machine");
@@ -80,18 +82,18 @@ export const stops: readonly Stop[] = [
   { network: "pipe", kind: "pipe", address: () => "" },
   { network: "fifo", kind: "fifo", address: (env) => env.dir },
   { network: "exec", kind: "process", address: () => "" },
-  // The "signal" stop (a signal sent to this process and received through sockit's notify)
-  // goes here, with its kind in trips and its words in ipcWords.
+  { network: "signal", kind: "signal", address: () => "" },
 ];
 
 /**
- * The stops that are not networks, by kind: Go's os.Pipe, named pipes and os/exec, with the
+ * The stops that are not networks, by kind: Go's os.Pipe, named pipes, os/exec and os/signal, with the
  * words the tour's header and summary use for them.
  */
 const ipcWords: Partial<Record<StopKind, { header: string; summary: string }>> = {
   pipe: { header: "a pipe", summary: "pipes" },
   fifo: { header: "a FIFO", summary: "FIFOs" },
   process: { header: "a child process", summary: "a child process" },
+  signal: { header: "a signal", summary: "a signal" },
 };
 
 /** Longest a stop may take before the tour closes its sockets and calls it failed. */

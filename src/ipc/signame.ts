@@ -5,6 +5,7 @@
  */
 import { constants } from "node:os";
 import { invalidArg } from "../sys/args.js";
+import { binding } from "../sys/binding.js";
 
 /** A signal's name as Node spells it ("SIGINT", "SIGTERM"). */
 export type SignalName = NodeJS.Signals;
@@ -115,5 +116,6 @@ export function recordIgnored(n: number, on: boolean): void {
  * Node's own child_process.
  */
 export function inheritedIgnores(): Int32Array {
-  return Int32Array.from(ignoredHere);
+  // Checked against the kernel: a later process.on (libuv's handler) replaces SIG_IGN unseen.
+  return Int32Array.from([...ignoredHere].filter((n) => binding.signalDisposition(n, -1) === 1));
 }

@@ -119,10 +119,10 @@ export class NetFD {
   }
 
   /** accept returns the next connection as a NetFD with its addresses set. */
-  async accept(): Promise<NetFD> {
+  async accept(signal?: AbortSignal): Promise<NetFD> {
     let s: number;
     try {
-      s = await this.pfd.accept();
+      s = await this.pfd.accept(signal);
     } catch (err) {
       throw wrapSyscallError("accept4", err);
     }

@@ -3,6 +3,7 @@
  * accept, close, address, deadline, async iteration and disposal.
  */
 import { debuglog } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
 import { FDOwner } from "../poll/owner.js";
 import { OpError, type Addr } from "./errors.js";
 import type { NetFD } from "./fd_posix.js";
@@ -15,9 +16,27 @@ const debug = debuglog("sockit");
 const backoffMin = 5;
 const backoffMax = 1000;
 
+/**
+ * AcceptOptions are the options of `accept` and `iterate`.
+ *
+ * @example
+ * const conn = await ln.accept({ signal: AbortSignal.timeout(5000) });
+ *
+ * Go: Accept takes no context; a Go server ends a waiting Accept by closing the listener from
+ * another goroutine, which `signal` does for one call (or one iteration) without closing it.
+ */
+export interface AcceptOptions {
+  /**
+   * Ends a pending accept (rejecting with an OpError whose cause is the signal's reason, as
+   * `errorIs(err, signal.reason)` shows) or an iteration (which then just ends). The listener
+   * stays open and other accepts on it go on.
+   */
+  signal?: AbortSignal;
+}
+
 /** Listener is a generic network listener for stream protocols, Go's `net.Listener`. */
 export interface Listener<C extends Conn = Conn> extends AsyncIterable<C>, AsyncDisposable {
-  accept(): Promise<C>;
+  accept(opts?: AcceptOptions): Promise<C>;
   close(): Promise<void>;
   addr(): Addr;
 }
@@ -52,14 +71,24 @@ export abstract class SocketListener<C extends Conn> extends FDOwner implements 
 
   /**
    * accept waits for the next connection. A listener deadline applies; a close rejects a
-   * pending accept with ErrClosed.
+   * pending accept with ErrClosed. An abort of `signal` rejects this accept alone, with an
+   * OpError wrapping Go's "operation was canceled" ("i/o timeout" for `AbortSignal.timeout`),
+   * whose cause is the signal's reason; the listener stays open and other pending accepts
+   * keep their place. An already aborted signal rejects at once.
    *
    * @example
    * const conn = await ln.accept();
+   * const ac = new AbortController();
+   * setTimeout(() => ac.abort(), 1000);
+   * try { await ln.accept({ signal: ac.signal }); }
+   * catch (e) { errorIs(e, ac.signal.reason); } // true: "accept tcp 127.0.0.1:5000: operation was canceled"
+   *
+   * Go: Accept takes no context; `signal` does what closing the listener would, for one call.
    */
-  async accept(): Promise<C> {
+  async accept(opts?: AcceptOptions): Promise<C> {
+    const signal = opts?.signal;
     try {
-      return this.newConn(await this.nfd.accept());
+      return this.newConn(await this.nfd.accept(signal));
     } catch (err) {
       throw new OpError("accept", this.nfd.net, null, this.nfd.laddr, err as Error);
     }
@@ -98,31 +127,55 @@ export abstract class SocketListener<C extends Conn> extends FDOwner implements 
   }
 
   /**
-   * Iterates accepted conns until the listener is closed. A temporary accept error (EMFILE,
-   * ENFILE, ECONNRESET ...) does not end the iteration: it is reported through
-   * `NODE_DEBUG=sockit` and retried after a pause, 5 ms doubling to 1 s, as Go's http.Server
-   * does, so a server outlives a burst of fd exhaustion. A passed deadline and permanent errors
-   * reject; `accept()` itself rejects on every error, as Go's Accept does.
+   * iterate yields accepted conns until the listener is closed or `signal` aborts; either ends
+   * the iteration cleanly, and an abort leaves the listener open (a later iteration or accept
+   * goes on where this one stopped). A temporary accept error (EMFILE, ENFILE, ECONNRESET ...)
+   * does not end the iteration: it is reported through `NODE_DEBUG=sockit` and retried after a
+   * pause, 5 ms doubling to 1 s, as Go's http.Server does, so a server outlives a burst of fd
+   * exhaustion; an abort ends the pause too. A passed deadline and permanent errors reject;
+   * `accept()` itself rejects on every error, as Go's Accept does.
    *
    * @example
-   * for await (const conn of ln) void serve(conn);
+   * const ac = new AbortController();
+   * process.once("SIGTERM", () => ac.abort());
+   * for await (const conn of ln.iterate({ signal: ac.signal })) void serve(conn);
+   * // Stopped taking conns; ln is still open.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<C, void, undefined> {
+  async *iterate(opts?: AcceptOptions): AsyncGenerator<C, void, undefined> {
+    const signal = opts?.signal;
+    const acceptOpts = signal === undefined ? undefined : { signal };
+    const aborted = (): boolean => signal?.aborted === true;
     let pause = 0;
     for (;;) {
+      if (aborted()) return;
       let conn: C;
       try {
-        conn = await this.accept();
+        conn = await this.accept(acceptOpts);
       } catch (err) {
-        if (this.pfd.closed) return;
+        if (this.pfd.closed || aborted()) return;
         if (!(err instanceof OpError) || !err.temporary() || err.timeout()) throw err;
         pause = pause === 0 ? backoffMin : Math.min(pause * 2, backoffMax);
         debug("%s; retrying in %d ms", err.message, pause);
-        await new Promise((resolve) => setTimeout(resolve, pause));
+        try {
+          await sleep(pause, undefined, signal === undefined ? undefined : { signal });
+        } catch {
+          return; // Only an abort ends the pause early.
+        }
         continue;
       }
       pause = 0;
       yield conn;
     }
+  }
+
+  /**
+   * Symbol.asyncIterator iterates accepted conns until the listener is closed: `iterate()`
+   * without a signal.
+   *
+   * @example
+   * for await (const conn of ln) void serve(conn);
+   */
+  [Symbol.asyncIterator](): AsyncGenerator<C, void, undefined> {
+    return this.iterate();
   }
 }

@@ -16,7 +16,7 @@
  */
 import { binding } from "../sys/binding.js";
 import { E, Errno } from "../sys/errors.js";
-import { ErrClosed, ErrDeadlineExceeded, ErrFileClosing, ErrNoDeadline } from "./errors.js";
+import { ErrClosed, ErrDeadlineExceeded, ErrFileClosing, ErrNoDeadline, abortError } from "./errors.js";
 import { Deadline } from "./deadline.js";
 import { LockQueue } from "./lock.js";
 import { Poller, READABLE, WRITABLE } from "./poller.js";
@@ -188,9 +188,16 @@ export class FD {
     });
   }
 
-  /** accept returns a new connected fd; ECONNABORTED is retried, as in Go. */
-  accept(): Promise<number> {
-    return new Promise<number>((resolve, reject) => this.#start(new AcceptOp(resolve, reject)));
+  /**
+   * accept returns a new connected fd; ECONNABORTED is retried, as in Go. An abort of `signal`
+   * ends this accept alone with `abortError(reason)`: waiting for readiness, it leaves its slot;
+   * queued behind another accept, it leaves the line. The fd and the other callers go on.
+   */
+  accept(signal?: AbortSignal): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      if (signal === undefined) this.#start(new AcceptOp(resolve, reject));
+      else this.#startAbortable(signal, resolve, reject, (res, rej) => new AcceptOp(res, rej, signal));
+    });
   }
 
   /**
@@ -283,6 +290,57 @@ export class FD {
     const wait = this.#acquire(op.dir);
     if (wait === undefined) this.#run(op);
     else void wait.then(() => this.#run(op));
+  }
+
+  /**
+   * #start for an operation that `signal` may end. Only such a call pays for the listener and
+   * the wrapped settlers that remove it; `make` builds the operation around those settlers.
+   */
+  #startAbortable<T>(
+    signal: AbortSignal,
+    resolve: (v: T) => void,
+    reject: (err: Error) => void,
+    make: (resolve: (v: T) => void, reject: (err: Error) => void) => Op,
+  ): void {
+    let turn: (() => void) | undefined;
+    const onAbort = (): void => this.#abort(op, turn);
+    const op = make(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (err) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+    if (signal.aborted) return reject(op.mapError(abortError(signal.reason)));
+    signal.addEventListener("abort", onAbort, { once: true });
+    const dir = op.dir;
+    const held = dir === R ? R_HELD : W_HELD;
+    if ((this.#flags & held) === 0) {
+      this.#flags |= held;
+      return this.#run(op);
+    }
+    // Handed the lock, it runs a microtask later, as wait()'s callers do, so calls keep their
+    // order. An abort in that gap finds it in no slot and no line: the turn checks the signal.
+    turn = () => queueMicrotask(() => (signal.aborted ? this.#end(op, abortError(signal.reason)) : this.#run(op)));
+    (dir === R ? (this.#rQueue ??= new LockQueue()) : (this.#wQueue ??= new LockQueue())).enqueue(turn);
+  }
+
+  /**
+   * Ends `op` on its signal's abort: parked, it leaves its slot (which hands the lock on);
+   * queued, it leaves the line, never having held the lock. Otherwise it holds the lock between
+   * two tries (its turn's microtask, or a deferral of the budget), and its turn or its next
+   * park sees the signal.
+   */
+  #abort(op: Op, turn: (() => void) | undefined): void {
+    const dir = op.dir;
+    const err = abortError(op.signal!.reason);
+    if ((dir === R ? this.#rOp : this.#wOp) === op) return this.#fail(dir, err);
+    if (turn !== undefined && (dir === R ? this.#rQueue : this.#wQueue)?.remove(turn) === true) {
+      op.reject(op.mapError(err));
+    }
   }
 
   /**
@@ -382,8 +440,13 @@ export class FD {
     op.reject(err instanceof TypeError ? err : op.mapError(err));
   }
 
-  /** Parks `op` until its direction is ready, arming the poller if it is not already. */
+  /**
+   * Parks `op` until its direction is ready, arming the poller if it is not already. An
+   * operation whose signal aborted while it was between tries ends here instead.
+   */
   #park(op: Op): void {
+    const signal = op.signal;
+    if (signal !== undefined && signal.aborted) return this.#end(op, abortError(signal.reason));
     const rc = this.#want(op.dir === R ? READABLE : WRITABLE);
     if (rc === -E.EPERM! && this.#poller === null) {
       // The kernel will not poll this fd after all (a device without poll support, as Go's

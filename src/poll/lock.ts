@@ -19,6 +19,31 @@ export class LockQueue {
     return new Promise<void>((resolve) => this.#items.push(resolve));
   }
 
+  /**
+   * enqueue queues `turn`, called when it is handed the lock: the form of wait for a caller
+   * that may leave the line before its turn (an aborted accept), which {@link LockQueue.remove}
+   * finds by identity.
+   */
+  enqueue(turn: () => void): void {
+    this.#items.push(turn);
+  }
+
+  /**
+   * remove takes `turn` out of the line if it is still waiting, reporting whether it was. It
+   * costs O(n), which only an abort pays; the callers behind it keep their order.
+   */
+  remove(turn: () => void): boolean {
+    const q = this.#items;
+    const i = q.indexOf(turn, this.#head);
+    if (i < 0) return false;
+    q.splice(i, 1);
+    if (this.#head === q.length) {
+      this.#items = [];
+      this.#head = 0;
+    }
+    return true;
+  }
+
   /** next takes the first waiter, or undefined when none is left. */
   next(): (() => void) | undefined {
     const q = this.#items;

@@ -67,6 +67,15 @@ export abstract class Op {
   abstract attempt(fd: number): number;
 
   /**
+   * The AbortSignal that may end the operation before it completes (`accept({ signal })`), or
+   * undefined. A getter rather than a field, so the operations that take none (every read and
+   * write) store nothing for it.
+   */
+  get signal(): AbortSignal | undefined {
+    return undefined;
+  }
+
+  /**
    * Whether the operation completes with 0 once it holds the lock, before any deadline check
    * or wait: a zero-length plain read (Go's FD.Read returns 0, nil there).
    */
@@ -242,9 +251,22 @@ export class MsgWriteOp extends Op {
   }
 }
 
-/** An accept4(2); ECONNABORTED (a peer that left the queue) is retried, as in Go. */
+/**
+ * An accept4(2); ECONNABORTED (a peer that left the queue) is retried, as in Go. It may carry
+ * an AbortSignal that ends it early (see FD.accept).
+ */
 export class AcceptOp extends Op {
   readonly dir = R;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(resolve: (fd: number) => void, reject: (err: Error) => void, signal?: AbortSignal) {
+    super(resolve as (v: never) => void, reject);
+    this.#signal = signal;
+  }
+
+  override get signal(): AbortSignal | undefined {
+    return this.#signal;
+  }
 
   attempt(fd: number): number {
     let n: number;

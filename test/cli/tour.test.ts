@@ -1,6 +1,6 @@
 /**
  * `sockit tour`: every one of Go's twelve networks, with raw IP skipped (not failed) where the
- * process lacks CAP_NET_RAW, then pipes, FIFOs and a child process.
+ * process lacks CAP_NET_RAW, then pipes, FIFOs, a child process and a signal.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -38,10 +38,10 @@ test("tour visits all twelve networks, abstract names too, and passes", async ()
   assert.match(r.stdout, /^tcp +stream +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +ok +\d+\.\d{3}$/m);
   assert.match(r.stdout, /^udp +datagram +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +ok +\d+\.\d{3}$/m);
   assert.match(r.stdout, /^unixgram +datagram +@[0-9a-f]{5} +\/\S+\/tour-gram\.sock +ok /m);
-  assert.match(r.stdout, /^sockit tour: each network once: .*; then a pipe, a FIFO and a child process$/m);
+  assert.match(r.stdout, /^sockit tour: each network once: .*; then a pipe, a FIFO, a child process and a signal$/m);
   assert.match(r.stdout, /^pipe +pipe +\|1 +\|0 +ok /m);
   assert.match(r.stdout, /^exec +process +\|1 \(pid \d+\) +\/\S*\/cat +ok +\d+\.\d{3}$/m);
-  assert.match(r.stdout, /^18 stops on 12 networks plus pipes, FIFOs and a child process: \d+ ok, 0 failed, \d+ skipped$/m);
+  assert.match(r.stdout, /^19 stops on 12 networks plus pipes, FIFOs, a child process and a signal: \d+ ok, 0 failed, \d+ skipped$/m);
   if (process.getuid?.() === 0) {
     assert.match(r.stdout, /^ip4:icmp +raw +127\.0\.0\.1 +127\.0\.0\.1 +ok /m);
     assert.match(r.stdout, /^raw IP: CAP_NET_RAW is available$/m);
@@ -65,7 +65,7 @@ test("tour without CAP_NET_RAW skips raw IP, says why, and still exits 0", { ski
   for (const net of ["ip", "ip4", "ip6"]) assert.deepEqual(rows.get(net), ["skipped"]);
   assert.match(r.stdout, /^ip4:icmp skipped: needs CAP_NET_RAW \(run as root\)$/m);
   assert.match(r.stdout, /^raw IP: CAP_NET_RAW is missing, so ip, ip4 and ip6 were skipped$/m);
-  assert.match(r.stdout, /^18 stops on 12 networks plus pipes, FIFOs and a child process: 15 ok, 0 failed, 3 skipped$/m);
+  assert.match(r.stdout, /^19 stops on 12 networks plus pipes, FIFOs, a child process and a signal: 16 ok, 0 failed, 3 skipped$/m);
 });
 
 /** A TripScope as the tour's: closes what was registered, last first, when told to. */

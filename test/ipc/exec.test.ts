@@ -15,9 +15,10 @@ import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { command, ExitError } from "../../src/ipc/exec.js";
-import { dial, listen, errorIs, Errno, pipe } from "../../src/index.js";
+import { dial, listen, errorIs, Errno, pipe, signalNumber } from "../../src/index.js";
 import { E } from "../../src/sys/errors.js";
 import { injectFault } from "../../src/sys/fault.js";
+import { signals } from "../../src/ipc/signal.js";
 import { guardFdLeaks, readAll, within } from "../helpers.js";
 
 guardFdLeaks();
@@ -208,6 +209,26 @@ describe("command", () => {
     } finally {
       await Promise.all([r.close(), w.close()]);
     }
+  });
+
+  it("passes on the signals ignore() set to SIG_IGN, as Go's children inherit them, and no others", async () => {
+    /** The child's SigIgn mask, from /proc/<pid>/status: bit n-1 is signal n. */
+    const sigIgn = async () => {
+      const out = text(await command("sh", "-c", "grep SigIgn /proc/$$/status").output());
+      return BigInt(`0x${out.split(/\s+/)[1]}`);
+    };
+    const bit = (name: NodeJS.Signals) => 1n << BigInt(signalNumber(name) - 1);
+    signals.ignore("SIGHUP", "SIGUSR2");
+    try {
+      const mask = await sigIgn();
+      assert.equal(mask & bit("SIGHUP"), bit("SIGHUP"), "SIGHUP stays ignored in the child");
+      assert.equal(mask & bit("SIGUSR2"), bit("SIGUSR2"), "SIGUSR2 stays ignored in the child");
+      // Node ignores SIGPIPE itself; a child gets it back at its default, as from Go.
+      assert.equal(mask & bit("SIGPIPE"), 0n, "SIGPIPE is at its default in the child");
+    } finally {
+      signals.reset("SIGHUP", "SIGUSR2");
+    }
+    assert.equal((await sigIgn()) & (bit("SIGHUP") | bit("SIGUSR2")), 0n, "reset: the next child has them back");
   });
 
   it("starts a new session and process group when asked", async () => {
