@@ -1,5 +1,5 @@
 /**
- * os/exec's texts, sockit against Go 1.19 itself: one Go program runs each case and prints
+ * os/exec's texts and syscall.Signal's names, sockit against Go 1.19 itself: one Go program runs each case and prints
  * `name<TAB>text`, the same cases run through sockit, and every line must match byte for byte.
  * Skips with a message where the go tool is missing.
  */
@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { command, type Cmd } from "../../src/ipc/exec.js";
+import { signalName } from "../../src/ipc/signame.js";
 import { ProcPeer } from "../net/interop_peers.js";
 import { buildGo, haveGo, type GoProgram } from "../net/gointerop_peer.js";
 import { within } from "../helpers.js";
@@ -21,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 )
 
 func show(name string, err error) {
@@ -90,6 +92,9 @@ func main() {
 	show("errdot", exec.Command("sockit-dot-tool").Run())
 	fmt.Printf("string\t%s\n", exec.Command("sh", "-c", "x").String())
 	fmt.Printf("string-notfound\t%s\n", exec.Command("sockit-no-such-command", "a", "b").String())
+	for n := 1; n < 32; n++ {
+		fmt.Printf("signal-%d\t%s\n", n, syscall.Signal(n).String())
+	}
 	fmt.Println("ok")
 }
 `;
@@ -154,6 +159,7 @@ async function sockitLines(dir: string): Promise<string[]> {
   }
   lines.push(`string\t${command("sh", "-c", "x").toString()}`);
   lines.push(`string-notfound\t${command("sockit-no-such-command", "a", "b").toString()}`);
+  for (let n = 1; n < 32; n++) lines.push(`signal-${n}\t${signalName(n)}`);
   return lines;
 }
 
