@@ -231,6 +231,13 @@ describe("command", () => {
     assert.equal((await sigIgn()) & (bit("SIGHUP") | bit("SIGUSR2")), 0n, "reset: the next child has them back");
   });
 
+  it("fails noctty and setctty on a stdin that is no terminal, as Go does (TIOCNOTTY, TIOCSCTTY)", async () => {
+    const a = await command("true").with({ sysProcAttr: { noctty: true } }).start().catch((e: unknown) => e);
+    assert.equal((a as Error).message, "fork/exec /usr/bin/true: inappropriate ioctl for device");
+    const b = await command("true").with({ sysProcAttr: { setsid: true, setctty: true, ctty: 0 } }).start().catch((e: unknown) => e);
+    assert.equal((b as Error).message, "fork/exec /usr/bin/true: inappropriate ioctl for device");
+  });
+
   it("starts a new session and process group when asked", async () => {
     const cmd = command("sleep", "30").with({ sysProcAttr: { setsid: true } });
     await cmd.start();
