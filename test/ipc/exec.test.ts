@@ -187,7 +187,14 @@ describe("command", () => {
     await cmd.start();
     try {
       const pid = cmd.process!.pid;
-      const fds = readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
+      // sleep's own start-up may hold a file open for a moment (glibc's locale archive), so
+      // look until the table settles; a leaked fd stays, and the assertion below sees it.
+      const list = () => readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
+      let fds = list();
+      for (let i = 0; i < 50 && fds.join() !== "0,1,2,4"; i++) {
+        await new Promise((res) => setTimeout(res, 20));
+        fds = list();
+      }
       assert.deepEqual(fds, [0, 1, 2, 4], `the child has ${fds.join(",")} (fd 3 is a null entry: closed)`);
       for (const fd of [0, 1, 2]) assert.equal(readlinkSync(`/proc/${pid}/fd/${fd}`), "/dev/null");
       assert.equal(readlinkSync(`/proc/${pid}/fd/4`), readlinkSync(`/proc/self/fd/${w.fd()}`));
