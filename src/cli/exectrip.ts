@@ -3,9 +3,9 @@
  * os/exec, echoes a message from its stdin pipe to its stdout pipe; the stop then closes
  * stdin, expects end of file from stdout, and waits for `cat` to exit with status 0.
  */
-import { performance } from "node:perf_hooks";
 import { command, type Cmd, type File } from "../index.js";
-import { expectSame, ioTimeout, type TripResult, type TripScope } from "./trip.js";
+import { ioTimeout, type TripResult, type TripScope } from "./trip.js";
+import { echoed, expectEOF } from "./pipetrip.js";
 
 /**
  * Child kills a started command when the stop is closed early (the tour's timeout), through
@@ -61,21 +61,10 @@ export async function childTrip(cmd: Cmd, scope: TripScope): Promise<TripResult>
   const stdout = scope.use(child.cmd.stdoutPipe());
   await child.cmd.start();
   for (const f of [stdin, stdout]) f.setDeadline(Date.now() + ioTimeout);
-  const msg = new TextEncoder().encode("hello through a child process");
-  const t0 = performance.now();
-  await stdin.write(msg);
-  const buf = new Uint8Array(msg.length);
-  let got = 0;
-  while (got < msg.length) {
-    const n = await stdout.read(buf.subarray(got));
-    if (n === null) throw new Error(`end of file after ${got} of ${msg.length} echoed bytes`);
-    got += n;
-  }
-  const rttMs = performance.now() - t0;
-  expectSame(msg, buf);
+  const rttMs = await echoed(stdin, stdout, "hello through a child process");
   await stdin.close();
   // Read to the end before waiting: wait closes stdout once cat has exited (as in Go).
-  if ((await stdout.read(new Uint8Array(1))) !== null) throw new Error("expected end of file after the echo");
+  await expectEOF(stdout);
   await child.wait();
   return { local: described(stdin, child.cmd.process!.pid), remote: { toString: () => child.cmd.path }, rttMs };
 }

@@ -25,7 +25,20 @@ async function echoTrip(out: File, echoIn: File, echoOut: File, back: File, what
     await echoOut.close();
   })();
   echo.catch(() => {});
-  const msg = new TextEncoder().encode(`hello over ${what}`);
+  const rttMs = await echoed(out, back, `hello over ${what}`);
+  await out.close();
+  await echo;
+  await expectEOF(back);
+  return rttMs;
+}
+
+/**
+ * echoed writes `text` into `out` and reads its echo, whole, from `back`; it returns the
+ * milliseconds from the write to the echo's last byte, and throws if the echo differs or ends
+ * short. Shared by the pipe, FIFO and child-process stops.
+ */
+export async function echoed(out: File, back: File, text: string): Promise<number> {
+  const msg = new TextEncoder().encode(text);
   const t0 = performance.now();
   await out.write(msg);
   const buf = new Uint8Array(msg.length);
@@ -37,10 +50,12 @@ async function echoTrip(out: File, echoIn: File, echoOut: File, back: File, what
   }
   const rttMs = performance.now() - t0;
   expectSame(msg, buf);
-  await out.close();
-  await echo;
-  if ((await back.read(new Uint8Array(1))) !== null) throw new Error("expected end of file after the echo");
   return rttMs;
+}
+
+/** expectEOF throws unless `f`'s next read is end of file (its writers have all closed). */
+export async function expectEOF(f: File): Promise<void> {
+  if ((await f.read(new Uint8Array(1))) !== null) throw new Error("expected end of file after the echo");
 }
 
 /** pipeTrip round-trips a message through two pipes: "|1" → "|0", echoed back. */

@@ -190,11 +190,10 @@ export class Cmd {
    * `exec: StdinPipe after process started`.
    */
   stdinPipe(): File {
-    const [r, w] = this.#pipe("Stdin", this.stdin);
-    this.stdin = r;
-    this.#closeAfterStart.push(r);
-    this.#closeAfterWait.push(w);
-    return w;
+    this.#checkPipe("Stdin", this.stdin);
+    const p = this.#childPipe(true);
+    this.stdin = p.child;
+    return p.parent;
   }
 
   /**
@@ -213,22 +212,31 @@ export class Cmd {
 
   /** The read end of a new pipe whose write end becomes the child's stdout or stderr. */
   #outputPipe(which: "Stdout" | "Stderr"): File {
-    const [r, w] = this.#pipe(which, which === "Stdout" ? this.stdout : this.stderr);
-    if (which === "Stdout") this.stdout = w;
-    else this.stderr = w;
-    this.#closeAfterStart.push(w);
-    this.#closeAfterWait.push(r);
-    return r;
+    this.#checkPipe(which, which === "Stdout" ? this.stdout : this.stderr);
+    const p = this.#childPipe(false);
+    if (which === "Stdout") this.stdout = p.child;
+    else this.stderr = p.child;
+    return p.parent;
   }
 
-  /** A pipe for a std stream: the child's end (index 0 for stdin, 1 for output) is blocking. */
-  #pipe(which: Stdio, current: unknown): [File, File] {
+  /** Go's checks before a pipe method: the stream is unset and the command not started. */
+  #checkPipe(which: Stdio, current: unknown): void {
     if (current !== null && current !== undefined) throw new CmdError(`exec: ${which} already set`);
     if (this.process !== null || this.#starting) throw new CmdError(`exec: ${which}Pipe after process started`);
+  }
+
+  /**
+   * A pipe between the parent and the child, who reads from it (`childReads`) or writes to
+   * it. The child's end is blocking (its own open file description, so the parent's end keeps
+   * its non-blocking mode) and closes in the parent after start; the parent's end after wait.
+   */
+  #childPipe(childReads: boolean): { child: File; parent: File } {
     const [r, w] = pipeSync();
-    // The child's end is its own open file description, so this leaves the parent's as it is.
-    binding.setNonblock((which === "Stdin" ? r : w).fd(), false);
-    return [r, w];
+    const [child, parent] = childReads ? [r, w] : [w, r];
+    binding.setNonblock(child.fd(), false);
+    this.#closeAfterStart.push(child);
+    this.#closeAfterWait.push(parent);
+    return { child, parent };
   }
 
   /**
@@ -339,10 +347,7 @@ export class Cmd {
     const direct = directFd(src, this.path);
     if (direct !== null) return direct;
     const chunks = stdinChunks(src);
-    const [r, w] = pipeSync();
-    binding.setNonblock(r.fd(), false);
-    this.#closeAfterStart.push(r);
-    this.#closeAfterWait.push(w);
+    const { child: r, parent: w } = this.#childPipe(true);
     this.#copies.push(async () => {
       try {
         for await (const c of chunks) await w.write(typeof c === "string" ? Buffer.from(c) : c);
@@ -362,10 +367,7 @@ export class Cmd {
     const direct = directFd(dst, this.path);
     if (direct !== null) return direct;
     const sink = toSink(dst as NodeJS.WritableStream);
-    const [r, w] = pipeSync();
-    binding.setNonblock(w.fd(), false);
-    this.#closeAfterStart.push(w);
-    this.#closeAfterWait.push(r);
+    const { child: w, parent: r } = this.#childPipe(false);
     this.#copies.push(async () => {
       try {
         for await (const chunk of r) await sink.write(chunk);
