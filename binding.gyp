@@ -22,7 +22,9 @@
         "native/file.c",
         "native/poll.c",
         "native/env.c",
-        "native/process.c"
+        "native/process.c",
+        "native/lock.c",
+        "native/waiter.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Wunused-parameter"],

@@ -337,6 +337,10 @@ NAPI_MODULE_INIT() {
     SK_METHOD("pollRef", sk_poll_ref_js),
     SK_METHOD("pollClose", sk_poll_close_js),
     SK_METHOD("adopt", sk_env_adopt_js),
+    SK_METHOD("lockTry", sk_lock_try_js),
+    SK_METHOD("lockWait", sk_lock_wait_js),
+    SK_METHOD("lockHolder", sk_lock_holder_js),
+    SK_METHOD("waiterCancel", sk_waiter_cancel_js),
   };
 
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]),

@@ -97,6 +97,13 @@ enum {
   SK_WAIT_COUNT
 };
 
+/* File lock kinds (lock.c), and the slots of lockHolder's `out`. */
+enum { SK_LOCK_FLOCK, SK_LOCK_OFD, SK_LOCK_POSIX };
+enum {
+  SK_LOCK_HOLDER_TYPE, SK_LOCK_HOLDER_START, SK_LOCK_HOLDER_LEN,
+  SK_LOCK_HOLDER_PID, SK_LOCK_HOLDER_COUNT
+};
+
 /* The smallest `from` recvmsg accepts (SK_RECVMSG_FROM_SIZE in JS): a
  * whole sockaddr_un, so any sun_path the kernel reports fits (Linux may
  * count one NUL past a full 108-byte path, unix(7) BUGS).
@@ -176,8 +183,10 @@ int sk_errno_add_ext(napi_env env, napi_value obj);
 /* Per-environment state (env.c). sk_env_init runs at module
  * initialisation: it makes the environment's state and the cleanup hook
  * that closes, at the environment's teardown, every fd still recorded; it
- * returns 0, or -1 when N-API or memory failed. sk_env_context is the slot
- * of poll.c's shared async context (NULL only if N-API failed).
+ * returns 0, or -1 when N-API or memory failed. sk_env_callback_context is
+ * the async context shared by every callback into JavaScript (NULL only if
+ * N-API failed), and sk_env_call makes such a callback from a libuv
+ * callback, handing an exception it throws to Node as uncaught.
  *
  * Every call that hands JavaScript a new fd passes it through sk_env_own
  * (or sk_env_own_pair for two), which records it and returns it; a
@@ -189,10 +198,31 @@ int sk_errno_add_ext(napi_env env, napi_value obj);
 typedef struct sk_env_s sk_env_t;
 
 int sk_env_init(napi_env env);
-napi_async_context* sk_env_context(napi_env env);
+napi_async_context sk_env_callback_context(napi_env env);
+void sk_env_call(napi_env env, napi_ref fn, size_t argc,
+                 const napi_value* argv);
 int sk_env_own(napi_env env, int fd);
 int sk_env_own_pair(napi_env env, const int fds[2]);
 void sk_env_disown(napi_env env, int fd);
+
+/* Waits on a waiter thread of their own (waiter.c). sk_waiter_start runs
+ * ops->run(arg) on a new thread, again after each EINTR until cancelled,
+ * and calls the JavaScript callback with its result; it returns the wait's
+ * handle for waiterCancel, or a negative errno number (the thread could not
+ * be made), or NULL with an exception pending. ops->abandon(arg, result),
+ * if set, runs instead of the callback when the environment is torn down;
+ * ops->release(arg) frees arg, on the loop's thread, whatever the outcome
+ * (at once when the wait cannot start).
+ */
+typedef struct sk_waiter_s sk_waiter_t;
+typedef struct sk_waiter_ops_s {
+  int (*run)(void* arg);
+  void (*abandon)(void* arg, int result);
+  void (*release)(void* arg);
+} sk_waiter_ops_t;
+
+napi_value sk_waiter_start(napi_env env, napi_value callback,
+                           const sk_waiter_ops_t* ops, void* arg);
 
 /* N-API entry points, one per function of the manifest (src/sys/binding.ts)
  * and in its order, grouped by family. test/sys/manifest.test.ts checks
@@ -250,5 +280,11 @@ napi_value sk_poll_ref_js(napi_env env, napi_callback_info info);
 napi_value sk_poll_close_js(napi_env env, napi_callback_info info);
 
 napi_value sk_env_adopt_js(napi_env env, napi_callback_info info);
+
+napi_value sk_lock_try_js(napi_env env, napi_callback_info info);
+napi_value sk_lock_wait_js(napi_env env, napi_callback_info info);
+napi_value sk_lock_holder_js(napi_env env, napi_callback_info info);
+
+napi_value sk_waiter_cancel_js(napi_env env, napi_callback_info info);
 
 #endif  /* SOCKIT_BINDING_H_ */

@@ -365,6 +365,18 @@ static const sk_name_t sk_constants_layout[] = {
   SK_NAME(SK_WAIT_STIME_US),
   SK_NAME(SK_WAIT_MAXRSS),
   SK_NAME(SK_WAIT_COUNT),
+  /* File lock kinds and types (lock.c), and lockHolder's out slots. */
+  SK_NAME(SK_LOCK_FLOCK),
+  SK_NAME(SK_LOCK_OFD),
+  SK_NAME(SK_LOCK_POSIX),
+  SK_NAME(F_RDLCK),
+  SK_NAME(F_WRLCK),
+  SK_NAME(F_UNLCK),
+  SK_NAME(SK_LOCK_HOLDER_TYPE),
+  SK_NAME(SK_LOCK_HOLDER_START),
+  SK_NAME(SK_LOCK_HOLDER_LEN),
+  SK_NAME(SK_LOCK_HOLDER_PID),
+  SK_NAME(SK_LOCK_HOLDER_COUNT),
   /* An SCM_RIGHTS payload is an array of int in host byte order. */
   { "SK_SIZEOF_INT", (int64_t) sizeof(int) },
   /* GCC and clang both predefine the byte-order macros. */

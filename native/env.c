@@ -79,7 +79,7 @@
 #define SK_ENV_WORD_BITS 64
 
 struct sk_env_s {
-  napi_async_context context;  /* poll.c's, made on first use; or NULL. */
+  napi_async_context context;  /* Callbacks' shared context, or NULL. */
   uint64_t* owned;             /* The record: bit fd % 64 of word fd / 64. */
   size_t words;                /* The words owned holds. */
   int torn_down;               /* The cleanup hook has run: owner 1 done. */
@@ -202,11 +202,67 @@ int sk_env_init(napi_env env) {
   return 0;
 }
 
-napi_async_context* sk_env_context(napi_env env) {
+/* One async context per environment, shared by every callback sockit
+ * makes into JavaScript (poll.c's readiness, wait.c's completions): a
+ * context per handle (napi_async_init) cost about 400 bytes of each conn,
+ * and it told async_hooks nothing a shared one does not, since the promises
+ * our callbacks settle carry their own contexts. It is made on first use
+ * and destroyed with the state when Node releases the environment.
+ */
+napi_async_context sk_env_callback_context(napi_env env) {
+  napi_value name;
   sk_env_t* s;
 
   s = sk_env_get(env);
-  return s == NULL ? NULL : &s->context;
+  if (s == NULL)
+    return NULL;
+  if (s->context != NULL)
+    return s->context;
+  if (napi_create_string_utf8(env, "SOCKIT", NAPI_AUTO_LENGTH, &name) !=
+          napi_ok ||
+      napi_async_init(env, NULL, name, &s->context) != napi_ok) {
+    s->context = NULL;
+    return NULL;
+  }
+  return s->context;
+}
+
+/* An exception thrown by a callback has no JavaScript caller to catch it;
+ * N-API holds it as pending. Hand it to Node as uncaught, as Node does for
+ * its own callbacks: 'uncaughtException', else exit (or a worker's 'error'
+ * event). Checking for a pending exception first matters: while the
+ * environment shuts down, napi_make_callback fails without one.
+ */
+static void sk_env_uncaught(napi_env env) {
+  napi_value error;
+  bool pending;
+
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+      napi_get_and_clear_last_exception(env, &error) == napi_ok) {
+    napi_fatal_exception(env, error);
+  }
+}
+
+/* napi_make_callback, rather than napi_call_function, enters the shared
+ * async context and, since nothing else is on the JavaScript stack when a
+ * libuv callback runs, drains process.nextTick and the microtask queue
+ * afterwards, so promises settled by the callback settle before the loop
+ * moves on. The caller holds a handle scope.
+ */
+void sk_env_call(napi_env env, napi_ref fn, size_t argc,
+                 const napi_value* argv) {
+  napi_value result;
+  napi_value recv;
+  napi_value f;
+
+  if (napi_get_reference_value(env, fn, &f) != napi_ok || f == NULL ||
+      napi_get_global(env, &recv) != napi_ok) {
+    return;
+  }
+  if (napi_make_callback(env, sk_env_callback_context(env), recv, f, argc,
+                         argv, &result) != napi_ok) {
+    sk_env_uncaught(env);
+  }
 }
 
 /* A new fd that cannot be recorded is closed at once rather than handed

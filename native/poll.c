@@ -60,31 +60,6 @@ static const napi_type_tag sk_poll_tag = {
 
 #define SK_POLL_EVENTS (UV_READABLE | UV_WRITABLE)
 
-/* One async context per environment, shared by every handle: a context per
- * handle (napi_async_init) cost about 400 bytes of each conn, and it told
- * async_hooks nothing a shared one does not, since the promises our
- * callbacks settle carry their own contexts. It is made on first use, in
- * the slot env.c keeps for it in the environment's state, and env.c
- * destroys it with that state when Node releases the environment.
- */
-static napi_async_context sk_poll_context(napi_env env) {
-  napi_async_context* ctx;
-  napi_value name;
-
-  ctx = sk_env_context(env);
-  if (ctx == NULL)
-    return NULL;
-  if (*ctx != NULL)
-    return *ctx;
-  if (napi_create_string_utf8(env, "SOCKIT_POLL", NAPI_AUTO_LENGTH, &name) !=
-          napi_ok ||
-      napi_async_init(env, NULL, name, ctx) != napi_ok) {
-    *ctx = NULL;
-    return NULL;
-  }
-  return *ctx;
-}
-
 /* The last callback libuv makes for the handle. Removing the async cleanup
  * hook here, not earlier, tells a departing environment that we are done
  * with its loop (if it is departing; otherwise it just unregisters).
@@ -149,36 +124,14 @@ static void sk_poll_finalize(napi_env env, void* data, void* hint) {
     sk_poll_begin_close(h);
 }
 
-/* An exception thrown by onEvent has no JavaScript caller to catch it;
- * N-API holds it as pending. Hand it to Node as uncaught, as Node does for
- * its own callbacks: 'uncaughtException', else exit (or a worker's 'error'
- * event). Checking for a pending exception first matters: while the
- * environment shuts down, napi_make_callback fails without one.
- */
-static void sk_poll_uncaught(napi_env env) {
-  napi_value error;
-  bool pending;
-
-  if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
-      napi_get_and_clear_last_exception(env, &error) == napi_ok) {
-    napi_fatal_exception(env, error);
-  }
-}
-
-/* Calls onEvent(events, status). napi_make_callback, rather than
- * napi_call_function, enters the shared async context and, since nothing
- * else is on the JavaScript stack here, drains process.nextTick and the
- * microtask queue afterwards, so promises resolved by the callback settle
- * before the loop moves on. `h` is not touched once JavaScript has run: it
- * may have called pollClose, and the record is only guaranteed until the
- * loop reaches the close callbacks, which is after this returns.
+/* Calls onEvent(events, status), through sk_env_call (env.c). `h` is not
+ * touched once JavaScript has run: it may have called pollClose, and the
+ * record is only guaranteed until the loop reaches the close callbacks,
+ * which is after this returns.
  */
 static void sk_poll_cb(uv_poll_t* handle, int status, int events) {
   napi_handle_scope scope;
   napi_value argv[2];
-  napi_value recv;
-  napi_value fn;
-  napi_value result;
   napi_env env;
   sk_poll_t* h;
 
@@ -188,15 +141,9 @@ static void sk_poll_cb(uv_poll_t* handle, int status, int events) {
   env = h->env;
   if (napi_open_handle_scope(env, &scope) != napi_ok)
     return;
-  if (napi_get_reference_value(env, h->callback, &fn) == napi_ok &&
-      napi_get_global(env, &recv) == napi_ok &&
-      napi_create_int32(env, events, &argv[0]) == napi_ok &&
+  if (napi_create_int32(env, events, &argv[0]) == napi_ok &&
       napi_create_int32(env, status, &argv[1]) == napi_ok) {
-    if (napi_make_callback(env, sk_poll_context(env), recv, fn, 2, argv,
-                           &result) !=
-        napi_ok) {
-      sk_poll_uncaught(env);
-    }
+    sk_env_call(env, h->callback, 2, argv);
   }
   napi_close_handle_scope(env, scope);
 }
@@ -220,7 +167,7 @@ static sk_poll_t* sk_poll_from(napi_env env, napi_value v) {
 
 /* Makes the JavaScript side of a fresh handle: the callback reference, the
  * tagged external and the async cleanup hook (and, once per environment, the
- * shared async context). On
+ * shared async context, env.c). On
  * failure the caller releases what was made and closes the handle; an
  * external that was made is left to its finalizer.
  */
@@ -230,7 +177,7 @@ static int sk_poll_wrap(napi_env env, sk_poll_t* h, napi_value fn,
    * counts as done and a failed open frees the record on close.
    */
   h->finalized = 1;
-  if (sk_poll_context(env) == NULL ||
+  if (sk_env_callback_context(env) == NULL ||
       napi_create_reference(env, fn, 1, &h->callback) != napi_ok) {
     return -1;
   }

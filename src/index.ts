@@ -89,6 +89,17 @@ export {
 export { lookPath, ExecError, ErrNotFound, ErrDot } from "./ipc/lookpath.js";
 export { Process, ProcessState, type ProcessUsage } from "./ipc/process.js";
 export { ErrProcessDone, ErrProcessReleased } from "./ipc/errors.js";
+export {
+  lockFile,
+  tryLockFile,
+  FileLock,
+  type LockKind,
+  type LockMode,
+  type LockOptions,
+  type LockFileOptions,
+  type LockWaitOptions,
+  type LockHolder,
+} from "./ipc/filelock.js";
 export { signalName, signalNumber, type Signal, type SignalName } from "./ipc/signame.js";
 export {
   listenFDs,

@@ -75,7 +75,7 @@ export async function openFile(path: string, flag: OpenFlag, opts: OpenOptions =
   if (flags === undefined || !Number.isInteger(flags)) throw invalidArg("flag", '"r", "w", "rw" or O_* flags', flag);
   const perm = opts.perm ?? 0o666;
   if (!Number.isInteger(perm) || perm < 0) throw invalidArg("perm", "permission bits (an integer)", perm);
-  const deadline = openDeadline(opts);
+  const deadline = deadlineOf(opts);
   const signal = opts.signal ?? null;
   let pause = 0;
   for (;;) {
@@ -98,8 +98,12 @@ export async function openFile(path: string, flag: OpenFlag, opts: OpenOptions =
   }
 }
 
-/** The earlier of `timeout` and `deadline`, as epoch ms; 0 for none. */
-function openDeadline(opts: OpenOptions): number {
+/**
+ * The earlier of `opts.timeout` (milliseconds from now; 0 or absent for none) and
+ * `opts.deadline` (a Date or epoch milliseconds), as epoch ms; 0 for neither. Shared by the
+ * ipc calls that wait (openFile of a FIFO, lockFile).
+ */
+export function deadlineOf(opts: { timeout?: number; deadline?: Date | number }): number {
   let at = 0;
   if (opts.timeout !== undefined && opts.timeout !== 0) {
     if (typeof opts.timeout !== "number" || Number.isNaN(opts.timeout)) throw invalidArg("timeout", "milliseconds", opts.timeout);

@@ -9,10 +9,10 @@
  *
  * Lifetime: JavaScript runs one call at a time, so no syscall is ever running when `close()`
  * runs. Every operation re-checks CLOSING before each attempt, so the fd can be closed at
- * once, which is what Go's reference count guarantees with threads. The one exception is an
- * fd the kernel will not poll (a regular file), whose reads and writes run on the threadpool:
- * there close waits for the one in flight before closing the number, so it is never reused
- * under a running syscall.
+ * once, which is what Go's reference count guarantees with threads. The exceptions are the
+ * calls that run on another thread: a regular file's reads and writes on the threadpool (the
+ * kernel will not poll it), and the holds of `hold` (a lock wait on a waiter thread). Close
+ * waits for those before closing the number, so it is never reused under a running syscall.
  */
 import { binding } from "../sys/binding.js";
 import { E, Errno } from "../sys/errors.js";
@@ -98,8 +98,10 @@ export class FD {
   /** Callers waiting for a held lock; made on first contention. */
   #rQueue: LockQueue | null = null;
   #wQueue: LockQueue | null = null;
-  /** Threadpool operations in flight (unpollable fds only); close waits for them. */
+  /** Calls on other threads using the number (threadpool I/O, holds); close waits for them. */
   #inflight = 0;
+  /** The cancels of the holds in place; made by the first hold. */
+  #holds: Set<() => void> | null = null;
 
   constructor(fd: number, opts: FDOptions) {
     this.#fd = fd;
@@ -229,6 +231,23 @@ export class FD {
   }
 
   /**
+   * hold lets a call on another thread use the number (a lock wait on a waiter thread, which no
+   * poller can serve): until the returned release runs, close keeps the number open, and close
+   * calls `cancel` first so that the call ends soon. Go's fd reference count (incref/decref).
+   * Throws the closed error once close has begun. Release is idempotent.
+   */
+  hold(cancel: () => void): () => void {
+    if ((this.#flags & CLOSING) !== 0) throw this.closedError;
+    const holds = (this.#holds ??= new Set());
+    holds.add(cancel);
+    this.#inflight++;
+    return () => {
+      if (!holds.delete(cancel)) return;
+      if (--this.#inflight === 0 && (this.#flags & CLOSING) !== 0) this.#closeNumber();
+    };
+  }
+
+  /**
    * setDeadline sets the read (`"r"`), write (`"w"`) or both deadlines, as epoch milliseconds;
    * 0 clears. A passed deadline fails waiting and later calls at once; a new one revives them.
    * An unpollable fd takes none (ErrNoDeadline, as Go's files).
@@ -277,10 +296,12 @@ export class FD {
     const err = this.closedError;
     this.#fail(R, err);
     this.#fail(W, err);
+    if (this.#holds !== null) for (const cancel of [...this.#holds]) cancel();
     if (this.#inflight === 0) this.#closeNumber();
   }
 
   #closeNumber(): void {
+    if (this.#fd < 0) return; // A hold's cancel may have let go from inside close.
     binding.close(this.#fd);
     this.#fd = -1;
   }

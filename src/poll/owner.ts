@@ -35,6 +35,11 @@ export abstract class FDOwner implements AsyncDisposable {
     leaks.register(this, pfd);
   }
 
+  /** @internal The FD, for ipc calls made beside the owner's own (a file lock's wait). */
+  get pollFD(): FD {
+    return this.pfd;
+  }
+
   /**
    * @internal Releases what the owner holds, the fd first; runs exactly once, from the first
    * close. A throw becomes close's rejection, through `closeError`.

@@ -15,6 +15,9 @@ export type RawSockaddr = [family: number, addr: Uint8Array, port: number, scope
 /** An opaque native poll handle (a `uv_poll_t` wrapped in a napi external). */
 export type PollHandle = { readonly __pollHandle: unique symbol };
 
+/** An opaque native wait on a waiter thread (native/waiter.c), for {@link Binding.waiterCancel}. */
+export type WaiterHandle = { readonly __waiterHandle: unique symbol };
+
 /**
  * Called by libuv when a polled fd is ready. `events` is a mask of {@link Binding.POLL_READABLE}
  * and {@link Binding.POLL_WRITABLE}; `status` is 0, or -errno when polling failed (then `events`
@@ -230,6 +233,41 @@ export interface Binding {
    * closed fd, or -ENOMEM.
    */
   adopt(fd: number): number;
+
+  /**
+   * Takes, changes or releases a file lock without waiting: flock(2) for `kind` SK_LOCK_FLOCK
+   * (the range is ignored), fcntl(2) F_OFD_SETLK or F_SETLK for SK_LOCK_OFD and SK_LOCK_POSIX.
+   * `type` is F_RDLCK (shared), F_WRLCK (exclusive) or F_UNLCK; `len` 0 reaches past the end of
+   * the file. Returns 0, or -errno: a conflict is -EAGAIN (or -EACCES from fcntl on some
+   * systems).
+   */
+  lockTry(fd: number, kind: number, type: number, start: number, len: number): number;
+  /**
+   * The waiting form of {@link Binding.lockTry} (LOCK_EX without LOCK_NB, F_OFD_SETLKW,
+   * F_SETLKW) on a waiter thread of its own; `onDone(rc)` runs once with its result (0,
+   * -EDEADLK, -EINTR after a cancel). Returns the wait's handle for
+   * {@link Binding.waiterCancel}, or -errno when no thread could be made.
+   */
+  lockWait(
+    fd: number,
+    kind: number,
+    type: number,
+    start: number,
+    len: number,
+    onDone: (rc: number) => void,
+  ): WaiterHandle | number;
+  /**
+   * F_OFD_GETLK or F_GETLK: whether a lock of `type` on the range would be granted. On 0,
+   * `out[SK_LOCK_HOLDER_TYPE]` is F_UNLCK if it would; else `out` describes one lock in the way
+   * (type, start, len, and the pid holding a POSIX lock, -1 for an OFD lock). -EINVAL for
+   * SK_LOCK_FLOCK, which has no such query.
+   */
+  lockHolder(fd: number, kind: number, type: number, start: number, len: number, out: Float64Array): number;
+  /**
+   * Asks a waiter thread to stop: its blocking call fails with EINTR. The wait's `onDone` still
+   * runs once, with -EINTR, or with the result the call had reached first. Idempotent.
+   */
+  waiterCancel(w: WaiterHandle): void;
 }
 
 /** The error a call into sockit raises when the native core could not be loaded. */

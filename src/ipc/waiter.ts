@@ -1,0 +1,90 @@
+/**
+ * Waits on waiter threads (native/waiter.c): the blocking calls no poller can serve, a held
+ * file lock's or a semaphore's, each on a thread of its own, with a bound. At most
+ * `maxWaiters` run at once in each environment (the main thread's, each worker's); a wait past
+ * that queues in call order and starts when a running one ends. A queued wait is cancelled as
+ * a running one is, and never takes a thread. docs/design.md ("Waiting without an fd") gives
+ * the reasons.
+ */
+import { binding, type WaiterHandle } from "../sys/binding.js";
+import { E } from "../sys/errors.js";
+import { LockQueue } from "../poll/lock.js";
+
+/** The most waiter threads one environment runs at once; later waits queue. */
+export const maxWaiters = 64;
+
+let running = 0;
+const queued = new LockQueue();
+
+/** A wait started by {@link startWaiter}. */
+export interface Waiter {
+  /**
+   * cancel asks the wait to stop: a queued one leaves the line, a running one's call is
+   * interrupted. `done` still runs once, with -EINTR, or with the result the call reached
+   * first (the caller then undoes what it took). Idempotent.
+   */
+  cancel(): void;
+}
+
+/**
+ * startWaiter runs `start` once a waiter thread is free: it begins one native wait
+ * (`binding.lockWait(..., onDone)`) and returns its handle, or -errno when no thread could be
+ * made. `done(rc)` runs exactly once, never synchronously: with the call's result, with -EINTR
+ * when a cancel stopped it (queued or running), or with the failed start's -errno.
+ */
+export function startWaiter(
+  start: (onDone: (rc: number) => void) => WaiterHandle | number,
+  done: (rc: number) => void,
+): Waiter {
+  let handle: WaiterHandle | null = null;
+  let finished = false;
+  let cancelled = false;
+  const finish = (rc: number): void => {
+    if (finished) return;
+    finished = true;
+    done(rc);
+  };
+  const run = (): void => {
+    running++;
+    let r: WaiterHandle | number;
+    try {
+      r = start((rc) => {
+        handle = null;
+        running--;
+        startQueued();
+        finish(rc);
+      });
+    } catch (err) {
+      running--;
+      startQueued();
+      throw err;
+    }
+    if (typeof r === "number") {
+      running--;
+      startQueued();
+      queueMicrotask(() => finish(r as number));
+      return;
+    }
+    handle = r;
+    if (cancelled) binding.waiterCancel(r);
+  };
+  if (running < maxWaiters) run();
+  else queued.enqueue(run);
+  return {
+    cancel(): void {
+      if (finished || cancelled) return;
+      cancelled = true;
+      if (handle !== null) binding.waiterCancel(handle);
+      else if (queued.remove(run)) queueMicrotask(() => finish(-E.EINTR!));
+    },
+  };
+}
+
+/** Starts queued waits while threads are free. */
+function startQueued(): void {
+  while (running < maxWaiters) {
+    const run = queued.next();
+    if (run === undefined) return;
+    run();
+  }
+}
