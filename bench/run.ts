@@ -19,8 +19,9 @@ import * as memory from "./memory.js";
 import * as pingpongUDP from "./pingpong_udp.js";
 import * as recv from "./recv.js";
 import * as spawnBench from "./spawn.js";
+import * as locks from "./locks.js";
 
-const modules = [pingpong, pingpongUDP, bulk, connect, memory, recv, spawnBench];
+const modules = [pingpong, pingpongUDP, bulk, connect, memory, recv, spawnBench, locks];
 const workloads: Workload[] = modules.flatMap((m) => m.workloads);
 const roles: Record<string, Role> = Object.assign({}, ...modules.map((m) => m.roles));
 
