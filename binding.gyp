@@ -24,12 +24,14 @@
         "native/env.c",
         "native/process.c",
         "native/lock.c",
-        "native/waiter.c"
+        "native/waiter.c",
+        "native/mq.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Wunused-parameter"],
       "conditions": [
-        ["OS=='linux'", {"defines": ["_GNU_SOURCE"]}],
+        # librt holds mq_open and friends before glibc 2.34 (in libc since, where -lrt is empty).
+        ["OS=='linux'", {"defines": ["_GNU_SOURCE"], "libraries": ["-lrt"]}],
         ["sanitize==1", {
           "cflags_c": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g", "-O1"],
           "ldflags": ["-fsanitize=address,undefined"]

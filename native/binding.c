@@ -341,6 +341,11 @@ NAPI_MODULE_INIT() {
     SK_METHOD("lockWait", sk_lock_wait_js),
     SK_METHOD("lockHolder", sk_lock_holder_js),
     SK_METHOD("waiterCancel", sk_waiter_cancel_js),
+    SK_METHOD("mqOpen", sk_mq_open_js),
+    SK_METHOD("mqSend", sk_mq_send_js),
+    SK_METHOD("mqReceive", sk_mq_receive_js),
+    SK_METHOD("mqGetattr", sk_mq_getattr_js),
+    SK_METHOD("mqUnlink", sk_mq_unlink_js),
   };
 
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]),

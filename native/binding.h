@@ -104,6 +104,12 @@ enum {
   SK_LOCK_HOLDER_PID, SK_LOCK_HOLDER_COUNT
 };
 
+/* The slots of mqGetattr's `out` (mq.c). */
+enum {
+  SK_MQ_ATTR_FLAGS, SK_MQ_ATTR_MAXMSG, SK_MQ_ATTR_MSGSIZE, SK_MQ_ATTR_CURMSGS,
+  SK_MQ_ATTR_COUNT
+};
+
 /* The smallest `from` recvmsg accepts (SK_RECVMSG_FROM_SIZE in JS): a
  * whole sockaddr_un, so any sun_path the kernel reports fits (Linux may
  * count one NUL past a full 108-byte path, unix(7) BUGS).
@@ -286,5 +292,11 @@ napi_value sk_lock_wait_js(napi_env env, napi_callback_info info);
 napi_value sk_lock_holder_js(napi_env env, napi_callback_info info);
 
 napi_value sk_waiter_cancel_js(napi_env env, napi_callback_info info);
+
+napi_value sk_mq_open_js(napi_env env, napi_callback_info info);
+napi_value sk_mq_send_js(napi_env env, napi_callback_info info);
+napi_value sk_mq_receive_js(napi_env env, napi_callback_info info);
+napi_value sk_mq_getattr_js(napi_env env, napi_callback_info info);
+napi_value sk_mq_unlink_js(napi_env env, napi_callback_info info);
 
 #endif  /* SOCKIT_BINDING_H_ */

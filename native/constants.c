@@ -377,6 +377,12 @@ static const sk_name_t sk_constants_layout[] = {
   SK_NAME(SK_LOCK_HOLDER_LEN),
   SK_NAME(SK_LOCK_HOLDER_PID),
   SK_NAME(SK_LOCK_HOLDER_COUNT),
+  /* mqGetattr's out slots (mq.c). */
+  SK_NAME(SK_MQ_ATTR_FLAGS),
+  SK_NAME(SK_MQ_ATTR_MAXMSG),
+  SK_NAME(SK_MQ_ATTR_MSGSIZE),
+  SK_NAME(SK_MQ_ATTR_CURMSGS),
+  SK_NAME(SK_MQ_ATTR_COUNT),
   /* An SCM_RIGHTS payload is an array of int in host byte order. */
   { "SK_SIZEOF_INT", (int64_t) sizeof(int) },
   /* GCC and clang both predefine the byte-order macros. */

@@ -100,6 +100,14 @@ export {
   type LockWaitOptions,
   type LockHolder,
 } from "./ipc/filelock.js";
+export {
+  mq,
+  MessageQueue,
+  type MQOpenOptions,
+  type MQAttributes,
+  type MQReceived,
+  type MQMessage,
+} from "./ipc/mq.js";
 export { signalName, signalNumber, type Signal, type SignalName } from "./ipc/signame.js";
 export {
   listenFDs,

@@ -3,7 +3,7 @@
  * ("read |0: i/o timeout") and `ErrFileClosed` (os.ErrClosed, "file already closed").
  */
 import { NetError, brand } from "../sys/errors.js";
-import { Sentinel, abortError, errTimeout } from "../poll/errors.js";
+import { ErrFileClosing, Sentinel, abortError, errTimeout } from "../poll/errors.js";
 
 /**
  * PathError is the error of an operation on a named file, Go's `fs.PathError`:
@@ -45,6 +45,11 @@ brand(PathError, "PathError");
  */
 // Frozen: programs match on this string (Go's fs.ErrClosed).
 export const ErrFileClosed = new Sentinel("file already closed", "ERR_SOCKIT_FILE_CLOSED");
+
+/** Go's os.wrapErr: the poll layer's "use of closed file" is os's ErrClosed in a PathError. */
+export function pathError(op: string, name: string, err: Error): PathError {
+  return new PathError(op, name, err === ErrFileClosing ? ErrFileClosed : err);
+}
 
 /**
  * ErrProcessDone is the error of signalling a process that has finished (after its wait, or

@@ -11,13 +11,7 @@ import { Errno } from "../sys/errors.js";
 import { invalidArg, isFd } from "../sys/args.js";
 import { FD } from "../poll/fd.js";
 import { FDStream } from "../poll/stream.js";
-import { ErrFileClosing } from "../poll/errors.js";
-import { ErrFileClosed, PathError } from "./errors.js";
-
-/** Go's os.wrapErr: the poll layer's "use of closed file" is os's ErrClosed in a PathError. */
-function pathError(op: string, name: string, err: Error): PathError {
-  return new PathError(op, name, err === ErrFileClosing ? ErrFileClosed : err);
-}
+import { PathError, pathError } from "./errors.js";
 
 /**
  * File is an open file descriptor: a pipe end, a FIFO, a device, a regular file, or any fd

@@ -205,15 +205,24 @@ export class FD {
   /**
    * rawRead runs the caller's syscall under the poller, holding the read lock: `fn(fd)` returns
    * >= 0 when done (the result), -EAGAIN to wait until the fd is readable and be called again,
-   * or another -errno to fail with that Errno. Deadlines and close apply as to reads.
+   * or another -errno to fail with that Errno. Deadlines and close apply as to reads; `mapper`
+   * turns a failure into the caller's error, and an abort of `signal` ends this call alone, as
+   * for accept.
    */
-  rawRead(fn: (fd: number) => number): Promise<number> {
-    return new Promise<number>((resolve, reject) => this.#start(new RawOp(resolve, reject, R, fn)));
+  rawRead(fn: (fd: number) => number, mapper?: (err: Error) => Error, signal?: AbortSignal): Promise<number> {
+    return this.#raw(R, fn, mapper, signal);
   }
 
   /** rawWrite is {@link FD.rawRead} for the write direction (a connect in progress, say). */
-  rawWrite(fn: (fd: number) => number): Promise<number> {
-    return new Promise<number>((resolve, reject) => this.#start(new RawOp(resolve, reject, W, fn)));
+  rawWrite(fn: (fd: number) => number, mapper?: (err: Error) => Error, signal?: AbortSignal): Promise<number> {
+    return this.#raw(W, fn, mapper, signal);
+  }
+
+  #raw(dir: Dir, fn: (fd: number) => number, mapper?: (err: Error) => Error, signal?: AbortSignal): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      if (signal === undefined) this.#start(new RawOp(resolve, reject, dir, fn, mapper));
+      else this.#startAbortable(signal, resolve, reject, (res, rej) => new RawOp(res, rej, dir, fn, mapper, signal));
+    });
   }
 
   /**

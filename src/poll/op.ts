@@ -282,17 +282,30 @@ export class AcceptOp extends Op {
  * What an mq_receive, an eventfd or a connect check needs, without touching the hot path.
  */
 export class RawOp extends Op {
+  readonly #signal: AbortSignal | undefined;
+
   constructor(
     resolve: (v: number) => void,
     reject: (err: Error) => void,
     readonly dir: Dir,
     readonly fn: (fd: number) => number,
+    readonly mapper?: (err: Error) => Error,
+    signal?: AbortSignal,
   ) {
     super(resolve as (v: never) => void, reject);
+    this.#signal = signal;
+  }
+
+  override get signal(): AbortSignal | undefined {
+    return this.#signal;
   }
 
   attempt(fd: number): number {
     return this.fn(fd);
+  }
+
+  override mapError(err: Error): Error {
+    return this.mapper === undefined ? err : this.mapper(err);
   }
 }
 

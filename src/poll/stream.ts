@@ -1,7 +1,8 @@
 /**
  * FDStream, the stream half every fd owner with reads and writes shares: sockets (net's
- * SocketConn) and files and pipes (ipc's File). Reads, writes, the three deadlines, chunked
- * iteration and close live here once, over any FD; a subclass says only how its errors read
+ * SocketConn) and files and pipes (ipc's File). Reads, writes, chunked iteration and close
+ * live here once, over any FD, on FDDeadlines (the three deadlines, which a message queue
+ * shares too); a subclass says only how its errors read
  * ("read tcp L->R: ..." for a conn, "read |0: ..." for a file).
  */
 import { FDOwner } from "./owner.js";
@@ -68,8 +69,51 @@ export class ChunkReader {
   }
 }
 
-/** FDStream is the read/write/deadline half of an fd owner; see the module comment. */
-export abstract class FDStream extends FDOwner implements ReadErrorMapper, WriteErrorMapper {
+/**
+ * FDDeadlines is an fd owner with Go's three deadlines (`SetDeadline`, `SetReadDeadline`,
+ * `SetWriteDeadline`) over its FD's: streams, and owners whose calls wait in one direction or
+ * the other without being reads and writes (a message queue's receive and send).
+ */
+export abstract class FDDeadlines extends FDOwner {
+  /**
+   * setDeadline sets both the read and write deadlines: a point in time (a Date or epoch
+   * milliseconds, as `Date.now() + 5000`; never a duration), or null for none. A deadline
+   * applies to calls already waiting and to later ones; once it passes they reject with
+   * ErrDeadlineExceeded ("i/o timeout") until it is moved. `setDeadline(5000)` means 1970:
+   * every call then fails at once.
+   *
+   * @example
+   * conn.setDeadline(Date.now() + 5000); // 5 s from now
+   */
+  setDeadline(t: DeadlineTime): void {
+    this.#setDeadline("rw", t);
+  }
+
+  /** setReadDeadline sets the deadline of reads, a point in time; see {@link FDDeadlines.setDeadline}. */
+  setReadDeadline(t: DeadlineTime): void {
+    this.#setDeadline("r", t);
+  }
+
+  /** setWriteDeadline sets the deadline of writes, a point in time; see {@link FDDeadlines.setDeadline}. */
+  setWriteDeadline(t: DeadlineTime): void {
+    this.#setDeadline("w", t);
+  }
+
+  #setDeadline(which: "r" | "w" | "rw", t: DeadlineTime): void {
+    const ms = deadlineMs(t);
+    try {
+      this.pfd.setDeadline(which, ms);
+    } catch (err) {
+      throw this.setError(err as Error);
+    }
+  }
+
+  /** @internal The error form of the deadline setters. */
+  protected abstract setError(err: Error): Error;
+}
+
+/** FDStream is the read/write half of an fd owner, with its deadlines; see the module comment. */
+export abstract class FDStream extends FDDeadlines implements ReadErrorMapper, WriteErrorMapper {
   /**
    * read reads up to `p.length` bytes into `p`: the count, or null at end of stream (Go's
    * `io.EOF`). Concurrent reads are served whole, in call order. A `p` that is not a
@@ -98,30 +142,6 @@ export abstract class FDStream extends FDOwner implements ReadErrorMapper, Write
   }
 
   /**
-   * setDeadline sets both the read and write deadlines: a point in time (a Date or epoch
-   * milliseconds, as `Date.now() + 5000`; never a duration), or null for none. A deadline
-   * applies to calls already waiting and to later ones; once it passes they reject with
-   * ErrDeadlineExceeded ("i/o timeout") until it is moved. `setDeadline(5000)` means 1970:
-   * every call then fails at once.
-   *
-   * @example
-   * conn.setDeadline(Date.now() + 5000); // 5 s from now
-   */
-  setDeadline(t: DeadlineTime): void {
-    this.#setDeadline("rw", t);
-  }
-
-  /** setReadDeadline sets the deadline of reads, a point in time; see {@link FDStream.setDeadline}. */
-  setReadDeadline(t: DeadlineTime): void {
-    this.#setDeadline("r", t);
-  }
-
-  /** setWriteDeadline sets the deadline of writes, a point in time; see {@link FDStream.setDeadline}. */
-  setWriteDeadline(t: DeadlineTime): void {
-    this.#setDeadline("w", t);
-  }
-
-  /**
    * chunks iterates the bytes that arrive, in right-sized chunks of up to 64 KiB, until end of
    * stream or close (one message per chunk on message sockets); another error rejects. Breaking
    * out of the loop leaves the stream open.
@@ -144,21 +164,10 @@ export abstract class FDStream extends FDOwner implements ReadErrorMapper, Write
     }
   }
 
-  #setDeadline(which: "r" | "w" | "rw", t: DeadlineTime): void {
-    const ms = deadlineMs(t);
-    try {
-      this.pfd.setDeadline(which, ms);
-    } catch (err) {
-      throw this.setError(err as Error);
-    }
-  }
-
   /** @internal How a failed read is reported. */
   abstract mapReadError(err: Error): Error;
 
   /** @internal How a failed write is reported, with the bytes that went out first. */
   abstract mapWriteError(err: Error, written: number): Error;
 
-  /** @internal The error form of the deadline setters. */
-  protected abstract setError(err: Error): Error;
 }

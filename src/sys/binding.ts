@@ -268,6 +268,24 @@ export interface Binding {
    * runs once, with -EINTR, or with the result the call had reached first. Idempotent.
    */
   waiterCancel(w: WaiterHandle): void;
+
+  /**
+   * mq_open(3) with O_NONBLOCK|O_CLOEXEC added: the queue's descriptor (an fd on Linux, polled
+   * readable while a message waits and writable while there is room), or -errno. `maxmsg` 0
+   * takes the system's default attributes. -ENOSYS where the platform has no queues.
+   */
+  mqOpen(name: string, oflag: number, mode: number, maxmsg: number, msgsize: number): number;
+  /** mq_send(3) of `buf[off, off+len)` at priority `prio`: 0, or -errno (-EAGAIN when full). */
+  mqSend(q: number, buf: Uint8Array, off: number, len: number, prio: number): number;
+  /**
+   * mq_receive(3) into `buf[off, off+len)`, which must hold the queue's message size: the
+   * message's length, its priority in `prioOut[0]`, or -errno (-EAGAIN when empty).
+   */
+  mqReceive(q: number, buf: Uint8Array, off: number, len: number, prioOut: Float64Array): number;
+  /** mq_getattr(3) into `out[SK_MQ_ATTR_*]` (flags, maxmsg, msgsize, curmsgs): 0 or -errno. */
+  mqGetattr(q: number, out: Float64Array): number;
+  /** mq_unlink(3): 0 or -errno. */
+  mqUnlink(name: string): number;
 }
 
 /** The error a call into sockit raises when the native core could not be loaded. */

@@ -1,0 +1,284 @@
+/**
+ * POSIX message queues (mq_overview(7)): `mq.open`, `mq.unlink` and the MessageQueue they
+ * give. Go has none (GO-REFERENCE §D.4); Node has none. On Linux a queue's descriptor is an fd
+ * the kernel polls (readable while a message waits, writable while there is room), so a queue
+ * is owned by the poll layer like any fd: `receive` on an empty queue and `send` on a full one
+ * wait for readiness, never a thread, and honour the read and write deadlines, an AbortSignal
+ * per call and close. Messages keep their boundaries and priorities (highest first); one
+ * longer than the queue's message size is refused, never cut.
+ */
+import { readFileSync } from "node:fs";
+import { binding } from "../sys/binding.js";
+import { C } from "../sys/constants.js";
+import { E, Errno } from "../sys/errors.js";
+import { invalidArg, isBytes } from "../sys/args.js";
+import { FD } from "../poll/fd.js";
+import { FDDeadlines } from "../poll/stream.js";
+import { PathError, pathError } from "./errors.js";
+import { O_CREATE, O_EXCL, O_RDONLY, O_RDWR, O_WRONLY } from "./open.js";
+
+/** Options of {@link mq.open}. */
+export interface MQOpenOptions {
+  /** Create the queue if it does not exist (O_CREAT). */
+  create?: boolean;
+  /** With `create`, fail if it exists ("file exists", O_EXCL). */
+  exclusive?: boolean;
+  /** Permission bits of a queue `create` makes, less the umask; default 0o600. */
+  mode?: number;
+  /** With `create`: the most messages the queue holds (default: /proc/sys/fs/mqueue/msg_default). */
+  maxMsg?: number;
+  /** With `create`: the largest message in bytes (default: /proc/sys/fs/mqueue/msgsize_default). */
+  msgSize?: number;
+  /** "r" to only receive, "w" to only send; default "rw". */
+  access?: "r" | "w" | "rw";
+}
+
+/** A queue's attributes (mq_getattr). */
+export interface MQAttributes {
+  /** The most messages the queue holds. */
+  maxMsg: number;
+  /** The largest message, in bytes: a receive buffer must hold this many. */
+  msgSize: number;
+  /** Messages in the queue now. */
+  curMsgs: number;
+}
+
+/** What {@link MessageQueue.receive} resolves with. */
+export interface MQReceived {
+  /** The message's length, in bytes, at the start of the buffer. */
+  n: number;
+  /** Its priority: higher ones are received first, and equal ones in the order sent. */
+  priority: number;
+}
+
+/** A message from iterating a queue: a copy of its bytes, and its priority. */
+export interface MQMessage {
+  data: Uint8Array;
+  priority: number;
+}
+
+const attrOut = new Float64Array(C.SK_MQ_ATTR_COUNT ?? 4);
+const prioOut = new Float64Array(1);
+/** mq_overview(7): a name is "/" and up to NAME_MAX (255) more bytes, with no other "/". */
+const maxNameBytes = 255;
+/** Linux's hard ceilings of a queue's maxMsg and msgSize (HARD_MSGMAX, HARD_MSGSIZEMAX). */
+const hardMsgMax = 65536;
+const hardMsgSizeMax = 16 * 1024 * 1024;
+/** The priorities every system has (mq_send(3): 0 to MQ_PRIO_MAX - 1, at least 32; 32768 on Linux). */
+const maxPriority = process.platform === "linux" ? 32767 : 31;
+
+function checkName(name: unknown): string {
+  if (typeof name !== "string" || !name.startsWith("/") || name.indexOf("/", 1) >= 0 || name.length < 2 || Buffer.byteLength(name) - 1 > maxNameBytes || name.includes("\0")) {
+    throw invalidArg("name", 'a queue name: "/" and 1 to 255 bytes with no other "/"', name);
+  }
+  return name;
+}
+
+function checkCount(what: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) throw invalidArg(what, "a positive integer", v);
+  return v;
+}
+
+/**
+ * The limits an EINVAL from mq_open may come from, read for its message: the per-queue
+ * ceilings in /proc/sys/fs/mqueue (which root may pass, up to the kernel's hard limits).
+ */
+function limitsNote(maxMsg: number, msgSize: number): string {
+  const read = (f: string) => {
+    try {
+      return Number(readFileSync(`/proc/sys/fs/mqueue/${f}`, "utf8"));
+    } catch {
+      return Number.NaN;
+    }
+  };
+  const msgMax = read("msg_max");
+  const sizeMax = read("msgsize_max");
+  const over: string[] = [];
+  // Privileged processes (CAP_SYS_RESOURCE) may pass the ceilings, up to the kernel's own.
+  if (maxMsg > msgMax) over.push(`maxMsg ${maxMsg} is over /proc/sys/fs/mqueue/msg_max (${msgMax}; ${hardMsgMax} when privileged)`);
+  if (msgSize > sizeMax) over.push(`msgSize ${msgSize} is over /proc/sys/fs/mqueue/msgsize_max (${sizeMax}; ${hardMsgSizeMax} when privileged)`);
+  return over.length === 0 ? "" : ` (${over.join("; ")})`;
+}
+
+/**
+ * MessageQueue is an open POSIX message queue. `send` and `receive` move one whole message;
+ * `receive` on an empty queue and `send` on a full one wait, until the read or write deadline
+ * (`setReadDeadline`, `setWriteDeadline`), the call's `signal`, or close ends the wait with
+ * the message neither taken nor added. Errors are PathErrors naming the call and the queue:
+ * "mq_receive /jobs: i/o timeout", "mq_send /jobs: message too long", "mq_send /jobs: file
+ * already closed".
+ *
+ * @example
+ * await using q = await mq.open("/jobs", { create: true, maxMsg: 10, msgSize: 8192 });
+ * await q.send(new TextEncoder().encode("job 1"), { priority: 5 });
+ * const buf = new Uint8Array(q.attributes().msgSize);
+ * const { n, priority } = await q.receive(buf); // 5, "job 1"
+ */
+export class MessageQueue extends FDDeadlines implements AsyncIterable<MQMessage> {
+  readonly #name: string;
+
+  /** @internal Use mq.open. */
+  constructor(pfd: FD, name: string) {
+    super(pfd);
+    this.#name = name;
+  }
+
+  /** name returns the queue's name, as opened ("/jobs"). */
+  name(): string {
+    return this.#name;
+  }
+
+  /**
+   * send adds `msg` to the queue at `priority` (0 by default; up to 32767 on Linux), waiting
+   * while the queue is full. A message longer than the queue's message size fails with
+   * "message too long" and adds nothing.
+   */
+  send(msg: Uint8Array, opts: { priority?: number; signal?: AbortSignal } = {}): Promise<void> {
+    if (!isBytes(msg)) return Promise.reject(invalidArg("msg", "a Uint8Array", msg));
+    const prio = opts.priority ?? 0;
+    if (!Number.isInteger(prio) || prio < 0 || prio > maxPriority) {
+      return Promise.reject(invalidArg("priority", `an integer from 0 to ${maxPriority}`, prio));
+    }
+    const map = (err: Error) => pathError("mq_send", this.#name, err);
+    const send = (fd: number) => binding.mqSend(fd, msg, 0, msg.length, prio);
+    return this.pfd.rawWrite(send, map, opts.signal).then(() => undefined);
+  }
+
+  /**
+   * receive takes the oldest message of the highest priority into `buf`, waiting while the
+   * queue is empty. `buf` must hold the queue's message size (`attributes().msgSize`), as
+   * mq_receive requires: a smaller one fails with "message too long" and takes nothing.
+   */
+  receive(buf: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<MQReceived> {
+    if (!isBytes(buf)) return Promise.reject(invalidArg("buf", "a Uint8Array", buf));
+    let priority = 0;
+    const map = (err: Error) => pathError("mq_receive", this.#name, err);
+    const receive = (fd: number) => {
+      const n = binding.mqReceive(fd, buf, 0, buf.length, prioOut);
+      // Read at once: the next receive in line reuses prioOut.
+      if (n >= 0) priority = prioOut[0]!;
+      return n;
+    };
+    return this.pfd.rawRead(receive, map, opts.signal).then((n) => ({ n, priority }));
+  }
+
+  /** attributes reads the queue's size limits and how many messages it holds now. */
+  attributes(): MQAttributes {
+    let rc: number;
+    try {
+      rc = binding.mqGetattr(this.pfd.sysfd, attrOut);
+    } catch (err) {
+      throw pathError("mq_getattr", this.#name, err as Error);
+    }
+    if (rc < 0) throw pathError("mq_getattr", this.#name, new Errno(-rc));
+    return {
+      maxMsg: attrOut[C.SK_MQ_ATTR_MAXMSG ?? 1]!,
+      msgSize: attrOut[C.SK_MQ_ATTR_MSGSIZE ?? 2]!,
+      curMsgs: attrOut[C.SK_MQ_ATTR_CURMSGS ?? 3]!,
+    };
+  }
+
+  /**
+   * Iterates the messages as they arrive, each a copy with its priority, until the queue is
+   * closed; breaking out of the loop leaves it open.
+   *
+   * @example
+   * for await (const { data, priority } of q) console.log(priority, data);
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<MQMessage, void, undefined> {
+    const buf = new Uint8Array(this.attributes().msgSize);
+    for (;;) {
+      let got: MQReceived;
+      try {
+        got = await this.receive(buf);
+      } catch (err) {
+        if (this.pfd.closed) return;
+        throw err;
+      }
+      yield { data: buf.slice(0, got.n), priority: got.priority };
+    }
+  }
+
+  /** @internal */
+  protected teardown(): void {
+    this.pfd.close();
+  }
+
+  /** @internal "close /jobs: file already closed". */
+  protected closeError(err: Error): Error {
+    return pathError("close", this.#name, err);
+  }
+
+  /** @internal Deadlines on a closed queue: the poll layer's error as it is, as a File's. */
+  protected setError(err: Error): Error {
+    return err;
+  }
+}
+
+/**
+ * open opens the queue `name` ("/" and up to 255 bytes with no other "/"), creating it with
+ * `create` (and failing if it exists with `exclusive`). A queue created with `maxMsg` and
+ * `msgSize` beyond the system's ceilings fails with "invalid argument" and says which
+ * ceiling (/proc/sys/fs/mqueue/msg_max, msgsize_max); another user's queue without access
+ * fails with "permission denied". Errors are PathErrors of "mq_open".
+ *
+ * @example
+ * await using q = await mq.open("/jobs", { create: true, mode: 0o600, maxMsg: 10, msgSize: 8192 });
+ */
+async function open(name: string, opts: MQOpenOptions = {}): Promise<MessageQueue> {
+  checkName(name);
+  const access = opts.access ?? "rw";
+  const accessFlags = { r: O_RDONLY, w: O_WRONLY, rw: O_RDWR }[access];
+  if (accessFlags === undefined) throw invalidArg("access", '"r", "w" or "rw"', access);
+  const mode = opts.mode ?? 0o600;
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw invalidArg("mode", "permission bits", mode);
+  const create = opts.create === true;
+  const exclusive = opts.exclusive === true;
+  if (exclusive && !create) throw invalidArg("exclusive", "used with create", exclusive);
+  let maxMsg = 0;
+  let msgSize = 0;
+  if (opts.maxMsg !== undefined || opts.msgSize !== undefined) {
+    if (!create) throw invalidArg("maxMsg and msgSize", "used with create", [opts.maxMsg, opts.msgSize]);
+    // mq_open takes both or neither: the one left out is the system's default.
+    maxMsg = opts.maxMsg === undefined ? defaultLimit("msg_default", 10) : checkCount("maxMsg", opts.maxMsg);
+    msgSize = opts.msgSize === undefined ? defaultLimit("msgsize_default", 8192) : checkCount("msgSize", opts.msgSize);
+  }
+  const oflag = accessFlags | (create ? O_CREATE : 0) | (exclusive ? O_EXCL : 0);
+  const fd = binding.mqOpen(name, oflag, mode, maxMsg, msgSize);
+  if (fd < 0) {
+    const err = new PathError("mq_open", name, new Errno(-fd));
+    if (fd === -E.EINVAL! && maxMsg > 0) err.message += limitsNote(maxMsg, msgSize);
+    throw err;
+  }
+  const pfd = new FD(fd, { zeroReadIsEOF: false, isStream: false, isFile: true });
+  return new MessageQueue(pfd, name);
+}
+
+/** A default attribute of new queues, from /proc/sys/fs/mqueue. */
+function defaultLimit(file: string, fallback: number): number {
+  try {
+    const n = Number(readFileSync(`/proc/sys/fs/mqueue/${file}`, "utf8"));
+    return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * unlink removes the queue `name`: it goes once every process that has it open closes it.
+ * "mq_unlink /jobs: no such file or directory" if there is none.
+ */
+async function unlink(name: string): Promise<void> {
+  checkName(name);
+  const rc = binding.mqUnlink(name);
+  if (rc < 0) throw new PathError("mq_unlink", name, new Errno(-rc));
+}
+
+/**
+ * mq: POSIX message queues, `mq.open` and `mq.unlink`; see {@link MessageQueue}.
+ *
+ * @example
+ * import { mq } from "sockit";
+ * await using q = await mq.open("/jobs", { create: true });
+ */
+export const mq = { open, unlink } as const;
