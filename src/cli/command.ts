@@ -7,6 +7,8 @@ import { debuglog } from "node:util";
 import { parseArgs, synopsis, usage, type Command, type ConnCommand } from "./args.js";
 import { ncDial, ncListen, type NcOptions } from "./nc.js";
 import { execCommand } from "./exec.js";
+import { lockCommand } from "./lock.js";
+import type { ChildOptions } from "./child.js";
 import { tour } from "./tour.js";
 import { oneLine } from "./table.js";
 
@@ -49,8 +51,15 @@ async function run(cmd: Command): Promise<number> {
     case "listen":
       return await ncListen(cmd.network, cmd.address, ncOptions(cmd));
     case "exec":
-      return await execCommand(cmd, { log: (line) => printErrSync(`sockit: ${line}`), verbose: cmd.verbose });
+      return await execCommand(cmd, childOptions(cmd.verbose));
+    case "lock":
+      return await lockCommand(cmd, childOptions(cmd.verbose));
   }
+}
+
+/** The reports of a command that runs a child (`exec`, `lock`): written straight to fd 2. */
+function childOptions(verbose: boolean): ChildOptions {
+  return { log: (line) => printErrSync(`sockit: ${line}`), verbose };
 }
 
 function ncOptions(cmd: ConnCommand): NcOptions {
@@ -84,10 +93,11 @@ export function printErr(line: string): void {
 }
 
 /**
- * printErrSync is {@link printErr} for `exec`, written straight to fd 2: `process.stderr`
- * is made only once the child has exited, because making it puts a pipe in non-blocking
- * mode, which the child, sharing the open file description, would see (EAGAIN). A failed
- * write is only logged (a reader that went away, or a non-blocking stderr that is full).
+ * printErrSync is {@link printErr} for `exec` and `lock`, written straight to fd 2:
+ * `process.stderr` is made only once the child has exited, because making it puts a pipe in
+ * non-blocking mode, which the child, sharing the open file description, would see (EAGAIN).
+ * A failed write is only logged (a reader that went away, or a non-blocking stderr that is
+ * full).
  */
 export function printErrSync(line: string): void {
   try {

@@ -6,17 +6,9 @@
  * SIGTERM on to it, and exits with its status, as a shell does.
  */
 import { debuglog } from "node:util";
-import {
-  command,
-  dial,
-  listen,
-  listenPacket,
-  signalNumber,
-  UnixListener,
-  type FDHolder,
-  type ProcessState,
-} from "../index.js";
+import { dial, listen, listenPacket, UnixListener, type FDHolder, type ProcessState } from "../index.js";
 import type { ExecCommand, ExecSocket } from "./args.js";
+import { childCommand, exitStatus, runChild, type ChildOptions } from "./child.js";
 import { netKind } from "./networks.js";
 import { SignalRelay } from "./signals.js";
 import { SocketFile } from "./sockfile.js";
@@ -25,11 +17,7 @@ import { showAddr } from "./table.js";
 const debug = debuglog("sockit");
 
 /** Where `exec` reports: every fd it opened, and with `verbose` the child's life. */
-export interface ExecOptions {
-  /** One line of report, without the "sockit: " prefix. */
-  log: (line: string) => void;
-  verbose: boolean;
-}
+export type ExecOptions = ChildOptions;
 
 /** A socket opened for the child: its owner, its name, the line that reports it, its socket file. */
 interface Opened {
@@ -73,44 +61,24 @@ export async function execCommand(c: ExecCommand, o: ExecOptions): Promise<numbe
   }
 }
 
-/** run starts the child with the sockets, closes sockit's copies, and waits for it. */
-async function run(
+/** run starts the child with the sockets, closes sockit's copies once it has, and waits for it. */
+function run(
   argv: readonly string[],
   opened: readonly Opened[],
   relay: SignalRelay,
   o: ExecOptions,
 ): Promise<ProcessState> {
-  const cmd = command(argv[0]!, ...argv.slice(1)).with({
-    // The fds themselves, not process.stdin and friends: making one of those streams puts a
-    // pipe in non-blocking mode (libuv's uv_pipe_open), a mode of the open file description,
-    // which the child shares, so its reads and writes would fail with EAGAIN. And a
-    // process.stdin that reads would take input that is the child's.
-    stdin: { fd: 0 },
-    stdout: { fd: 1 },
-    stderr: { fd: 2 },
+  const cmd = childCommand(argv, {
     extraFiles: opened.map((x) => x.owner),
     socketActivation: opened.map((x) => x.name),
     // sockit gives its copies up once the child has started (below), so the child may have
     // them in blocking mode, as Go's os/exec and systemd-socket-activate hand them over.
     blockingFiles: true,
   });
-  await cmd.start();
-  const child = cmd.process!;
-  relay.relayTo(child);
-  if (o.verbose) o.log(`started ${cmd.toString()} as pid ${child.pid}`);
   // The child has its own copies now. Closing ours leaves it the only holder, so its close of
   // a conn reaches the peer and its close of a listener stops the listening; unix listeners
   // keep their socket files (setUnlinkOnClose(false) in open) until the child is done.
-  await closeAll(opened);
-  try {
-    await cmd.wait();
-  } catch (err) {
-    // An ExitError is the child's own failure, told by the status; anything else is sockit's.
-    if (cmd.processState === null) throw err;
-  }
-  const state = cmd.processState!;
-  if (o.verbose) o.log(`pid ${child.pid}: ${state.toString()}`);
-  return state;
+  return runChild(cmd, relay, o, () => closeAll(opened));
 }
 
 /**
@@ -137,12 +105,6 @@ async function open(s: ExecSocket, fd: number, signal: AbortSignal): Promise<Ope
   if (ln instanceof UnixListener) ln.setUnlinkOnClose(false);
   const report = `${at} listening on ${s.network} ${showAddr(ln.addr())}`;
   return { owner: holder(ln), name, report, file: SocketFile.of(ln.addr()) };
-}
-
-/** exitStatus is a shell's $? for how the child ended: its exit code, or 128 + the signal's number. */
-function exitStatus(state: ProcessState): number {
-  const sig = state.signal();
-  return sig === null ? state.exitCode() : 128 + signalNumber(sig);
 }
 
 /** holder checks that a socket lends its fd, as every one of sockit's does. */

@@ -12,7 +12,7 @@ import { echoed, expectEOF } from "./pipetrip.js";
  * the Cmd's `signal` (Go's CommandContext: SIGKILL), then waits for it, so that neither a
  * process nor the parent's pipe ends outlive the stop.
  */
-class Child implements AsyncDisposable {
+export class Child implements AsyncDisposable {
   readonly #abort = new AbortController();
   #waited: Promise<void> | null = null;
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
  * The `sockit` command: `dial` and `listen` work as nc does, `exec` runs a command with
- * sockets as systemd's socket activation does, `tour` round-trips a message over every
- * network, `help` prints the usage. Failures print one line, `sockit: <error>`, on
- * stderr and exit 1; usage errors exit 2. See docs/cli.md. The work is in command.ts; this
- * file only ties it to the process.
+ * sockets as systemd's socket activation does, `lock` runs one holding a file lock as
+ * flock(1) does, `tour` round-trips a message over every network, `help` prints the usage.
+ * Failures print one line, `sockit: <error>`, on stderr and exit 1; usage errors exit 2. See
+ * docs/cli.md. The work is in command.ts; this file only ties it to the process.
  */
 import { debuglog } from "node:util";
 import { main, printErr } from "./command.js";

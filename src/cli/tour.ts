@@ -16,13 +16,14 @@ import { noRawReason, pingTrip } from "./pingtrip.js";
 import { fifoTrip, pipeTrip } from "./pipetrip.js";
 import { execTrip } from "./exectrip.js";
 import { signalTrip } from "./signaltrip.js";
+import { lockTrip } from "./locktrip.js";
 import type { NetKind } from "./networks.js";
 
 const debug = debuglog("sockit");
 
 /** What a stop may need from the machine, found once per tour. */
 export interface TourEnv {
-  /** A fresh temporary directory for socket files, removed after the tour. */
+  /** A fresh temporary directory for socket files, FIFOs and the lock file, removed afterwards. */
   dir: string;
   /** Unique to this run, for names that live outside `dir` (abstract unix names). */
   id: string;
@@ -30,8 +31,11 @@ export interface TourEnv {
   ipv6: boolean;
 }
 
-/** What a stop is: a socket kind, or one of the IPC kinds (pipes, FIFOs, child processes, signals). */
-export type StopKind = NetKind | "pipe" | "fifo" | "process" | "signal";
+/**
+ * What a stop is: a socket kind, or one of the IPC kinds (pipes, FIFOs, child processes,
+ * signals, file locks).
+ */
+export type StopKind = NetKind | "pipe" | "fifo" | "process" | "signal" | "lock";
 
 /** One network (or IPC kind) the tour visits. */
 export interface Stop {
@@ -54,6 +58,7 @@ export const trips = {
   fifo: fifoTrip,
   process: execTrip,
   signal: signalTrip,
+  lock: lockTrip,
 } satisfies Record<StopKind, Trip>;
 
 const noIPv6 = (env: TourEnv): string | null => (env.ipv6 ? null : "no IPv6 loopback on this machine");
@@ -83,17 +88,19 @@ export const stops: readonly Stop[] = [
   { network: "fifo", kind: "fifo", address: (env) => env.dir },
   { network: "exec", kind: "process", address: () => "" },
   { network: "signal", kind: "signal", address: () => "" },
+  { network: "flock", kind: "lock", address: (env) => env.dir },
 ];
 
 /**
- * The stops that are not networks, by kind: Go's os.Pipe, named pipes, os/exec and os/signal, with the
- * words the tour's header and summary use for them.
+ * The stops that are not networks, by kind: Go's os.Pipe, named pipes, os/exec, os/signal and
+ * file locks (syscall.Flock), with the words the tour's header and summary use for them.
  */
 const ipcWords: Partial<Record<StopKind, { header: string; summary: string }>> = {
   pipe: { header: "a pipe", summary: "pipes" },
   fifo: { header: "a FIFO", summary: "FIFOs" },
   process: { header: "a child process", summary: "a child process" },
   signal: { header: "a signal", summary: "a signal" },
+  lock: { header: "a file lock", summary: "a file lock" },
 };
 
 /** Longest a stop may take before the tour closes its sockets and calls it failed. */

@@ -1,16 +1,21 @@
 /**
  * `sockit tour`: every one of Go's twelve networks, with raw IP skipped (not failed) where the
- * process lacks CAP_NET_RAW, then pipes, FIFOs, a child process and a signal.
+ * process lacks CAP_NET_RAW, then pipes, FIFOs, a child process, a signal and a file lock.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { command } from "../../src/index.js";
 import { childTrip } from "../../src/cli/exectrip.js";
+import { lockTrip } from "../../src/cli/locktrip.js";
 import type { TripScope } from "../../src/cli/trip.js";
 import { sockit } from "./sockit.js";
 import { guardFdLeaks, within } from "../helpers.js";
+import { flockFree } from "../ipc/filelock_peers.js";
 
 guardFdLeaks();
 
@@ -38,10 +43,13 @@ test("tour visits all twelve networks, abstract names too, and passes", async ()
   assert.match(r.stdout, /^tcp +stream +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +ok +\d+\.\d{3}$/m);
   assert.match(r.stdout, /^udp +datagram +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +ok +\d+\.\d{3}$/m);
   assert.match(r.stdout, /^unixgram +datagram +@[0-9a-f]{5} +\/\S+\/tour-gram\.sock +ok /m);
-  assert.match(r.stdout, /^sockit tour: each network once: .*; then a pipe, a FIFO, a child process and a signal$/m);
+  assert.match(r.stdout, /^sockit tour: each network once: .*; then a pipe, a FIFO, a child process, a signal and a file lock$/m);
   assert.match(r.stdout, /^pipe +pipe +\|1 +\|0 +ok /m);
   assert.match(r.stdout, /^exec +process +\|1 \(pid \d+\) +\/\S*\/cat +ok +\d+\.\d{3}$/m);
-  assert.match(r.stdout, /^19 stops on 12 networks plus pipes, FIFOs, a child process and a signal: \d+ ok, 0 failed, \d+ skipped$/m);
+  const lockRow = /^flock +lock +(\/\S+)\/tour\.lock +pid \d+ +ok +\d+\.\d{3}$/m.exec(r.stdout);
+  assert.ok(lockRow !== null, r.stdout);
+  assert.equal(existsSync(lockRow[1]!), false, "the tour removes its temporary directory");
+  assert.match(r.stdout, /^20 stops on 12 networks plus pipes, FIFOs, a child process, a signal and a file lock: \d+ ok, 0 failed, \d+ skipped$/m);
   if (process.getuid?.() === 0) {
     assert.match(r.stdout, /^ip4:icmp +raw +127\.0\.0\.1 +127\.0\.0\.1 +ok /m);
     assert.match(r.stdout, /^raw IP: CAP_NET_RAW is available$/m);
@@ -65,7 +73,7 @@ test("tour without CAP_NET_RAW skips raw IP, says why, and still exits 0", { ski
   for (const net of ["ip", "ip4", "ip6"]) assert.deepEqual(rows.get(net), ["skipped"]);
   assert.match(r.stdout, /^ip4:icmp skipped: needs CAP_NET_RAW \(run as root\)$/m);
   assert.match(r.stdout, /^raw IP: CAP_NET_RAW is missing, so ip, ip4 and ip6 were skipped$/m);
-  assert.match(r.stdout, /^19 stops on 12 networks plus pipes, FIFOs, a child process and a signal: 16 ok, 0 failed, 3 skipped$/m);
+  assert.match(r.stdout, /^20 stops on 12 networks plus pipes, FIFOs, a child process, a signal and a file lock: 17 ok, 0 failed, 3 skipped$/m);
 });
 
 /** A TripScope as the tour's: closes what was registered, last first, when told to. */
@@ -95,4 +103,23 @@ test("the exec stop fails a child that exits badly, and kills and waits for one 
   await within(s2.close(), 5000, "the scope's close");
   await assert.rejects(trip);
   assert.equal(sleeper.processState?.signal(), "SIGKILL");
+});
+
+test("the lock stop hands its lock to a waiting child and leaves it free; a missing directory fails it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockit-tour-lock-"));
+  try {
+    const s = scope();
+    const r = await lockTrip("flock", dir, s);
+    await s.close();
+    assert.equal(String(r.local), join(dir, "tour.lock"));
+    assert.match(String(r.remote), /^pid \d+$/);
+    assert.ok(r.rttMs > 0 && r.rttMs < 3000, `rtt ${r.rttMs} ms`);
+    assert.ok(flockFree(join(dir, "tour.lock")), "free after the stop");
+    const s2 = scope();
+    const missing = join(dir, "nosuch");
+    await assert.rejects(lockTrip("flock", missing, s2), { message: `open ${missing}/tour.lock: no such file or directory` });
+    await s2.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
