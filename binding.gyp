@@ -25,7 +25,9 @@
         "native/process.c",
         "native/lock.c",
         "native/waiter.c",
-        "native/mq.c"
+        "native/mq.c",
+        "native/sem.c",
+        "native/shm.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Wunused-parameter"],

@@ -236,6 +236,22 @@ napi_value sk_napi_copy(napi_env env, const void* src, size_t len) {
   return arr;
 }
 
+/* The whole entry point of a call that takes one name or path and returns
+ * 0 or a negative errno: the unlinks of queues, semaphores and segments.
+ */
+napi_value sk_napi_path_call(napi_env env, napi_callback_info info,
+                             int (*fn)(const char* path)) {
+  char path[SK_PATH_MAX];
+  napi_value argv[1];
+  int err;
+
+  if (sk_napi_args(env, info, 1, argv) ||
+      sk_napi_path(env, argv[0], "name", path, sizeof(path), &err)) {
+    return NULL;
+  }
+  return sk_napi_number(env, err ? err : fn(path));
+}
+
 napi_value sk_napi_number(napi_env env, int64_t n) {
   napi_value result;
 
@@ -346,6 +362,18 @@ NAPI_MODULE_INIT() {
     SK_METHOD("mqReceive", sk_mq_receive_js),
     SK_METHOD("mqGetattr", sk_mq_getattr_js),
     SK_METHOD("mqUnlink", sk_mq_unlink_js),
+    SK_METHOD("semOpen", sk_sem_open_js),
+    SK_METHOD("semClose", sk_sem_close_js),
+    SK_METHOD("semTryWait", sk_sem_try_wait_js),
+    SK_METHOD("semWait", sk_sem_wait_js),
+    SK_METHOD("semPost", sk_sem_post_js),
+    SK_METHOD("semGetValue", sk_sem_get_value_js),
+    SK_METHOD("semUnlink", sk_sem_unlink_js),
+    SK_METHOD("shmOpen", sk_shm_open_js),
+    SK_METHOD("shmUnlink", sk_shm_unlink_js),
+    SK_METHOD("shmTruncate", sk_shm_truncate_js),
+    SK_METHOD("shmMap", sk_shm_map_js),
+    SK_METHOD("shmDetach", sk_shm_detach_js),
   };
 
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]),

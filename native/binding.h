@@ -139,6 +139,8 @@ int sk_napi_float64s(napi_env env, napi_value v, const char* what,
                      size_t min, double** data);
 napi_value sk_napi_copy(napi_env env, const void* src, size_t len);
 napi_value sk_napi_number(napi_env env, int64_t n);
+napi_value sk_napi_path_call(napi_env env, napi_callback_info info,
+                             int (*fn)(const char* path));
 napi_value sk_napi_type_error(napi_env env, const char* message);
 
 /* A name-to-number table, ended by an entry whose name is NULL. The tables
@@ -298,5 +300,19 @@ napi_value sk_mq_send_js(napi_env env, napi_callback_info info);
 napi_value sk_mq_receive_js(napi_env env, napi_callback_info info);
 napi_value sk_mq_getattr_js(napi_env env, napi_callback_info info);
 napi_value sk_mq_unlink_js(napi_env env, napi_callback_info info);
+
+napi_value sk_sem_open_js(napi_env env, napi_callback_info info);
+napi_value sk_sem_close_js(napi_env env, napi_callback_info info);
+napi_value sk_sem_try_wait_js(napi_env env, napi_callback_info info);
+napi_value sk_sem_wait_js(napi_env env, napi_callback_info info);
+napi_value sk_sem_post_js(napi_env env, napi_callback_info info);
+napi_value sk_sem_get_value_js(napi_env env, napi_callback_info info);
+napi_value sk_sem_unlink_js(napi_env env, napi_callback_info info);
+
+napi_value sk_shm_open_js(napi_env env, napi_callback_info info);
+napi_value sk_shm_unlink_js(napi_env env, napi_callback_info info);
+napi_value sk_shm_truncate_js(napi_env env, napi_callback_info info);
+napi_value sk_shm_map_js(napi_env env, napi_callback_info info);
+napi_value sk_shm_detach_js(napi_env env, napi_callback_info info);
 
 #endif  /* SOCKIT_BINDING_H_ */

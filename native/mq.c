@@ -183,15 +183,5 @@ napi_value sk_mq_getattr_js(napi_env env, napi_callback_info info) {
 
 /* mqUnlink(name) */
 napi_value sk_mq_unlink_js(napi_env env, napi_callback_info info) {
-  char name[SK_PATH_MAX];
-  napi_value argv[1];
-  int err;
-
-  if (sk_napi_args(env, info, 1, argv) ||
-      sk_napi_path(env, argv[0], "name", name, sizeof(name), &err)) {
-    return NULL;
-  }
-  if (err)
-    return sk_napi_number(env, err);
-  return sk_napi_number(env, sk_mq_unlink(name));
+  return sk_napi_path_call(env, info, sk_mq_unlink);
 }

@@ -108,6 +108,8 @@ export {
   type MQReceived,
   type MQMessage,
 } from "./ipc/mq.js";
+export { sem, Semaphore, type SemOpenOptions, type SemWaitOptions } from "./ipc/sem.js";
+export { shm, SharedMemory, type ShmOpenOptions } from "./ipc/shm.js";
 export { signalName, signalNumber, type Signal, type SignalName } from "./ipc/signame.js";
 export {
   listenFDs,

@@ -14,13 +14,12 @@ import { C } from "../sys/constants.js";
 import { E, Errno } from "../sys/errors.js";
 import { invalidArg } from "../sys/args.js";
 import { binding } from "../sys/binding.js";
-import { LongTimer } from "../poll/deadline.js";
 import { LockQueue } from "../poll/lock.js";
 import { ErrDeadlineExceeded, abortError } from "../poll/errors.js";
 import { File, fileFromFd } from "./file.js";
 import { ErrFileClosed, PathError } from "./errors.js";
 import { O_CREATE, O_RDWR, deadlineOf, openFile } from "./open.js";
-import { startWaiter } from "./waiter.js";
+import { threadWait } from "./waiter.js";
 
 /**
  * The kind of a file lock:
@@ -313,24 +312,12 @@ export class FileLock implements AsyncDisposable {
     // An flock conversion lets go of the old mode before it waits; fcntl's keep it.
     if (this.kind === "flock") this.#type = UNLCK;
     return new Promise<void>((resolve, reject) => {
-      let reason: Error | null = null;
-      const stop = (err: Error): void => {
-        if (reason !== null) return;
-        reason = err;
-        waiter.cancel();
-      };
-      const timer = deadline === 0 ? null : new LongTimer(() => stop(ErrDeadlineExceeded)).start(deadline);
-      const onAbort = (): void => stop(abortError(signal!.reason));
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const release = pfd.hold(() => stop(ErrFileClosed));
-      const waiter = startWaiter(
+      threadWait(
         (onDone) => binding.lockWait(fd, this.#kind, type, this.start, this.len, onDone),
-        (rc) => {
-          timer?.stop();
-          signal?.removeEventListener("abort", onAbort);
+        { deadline, signal, hold: (cancel) => pfd.hold(cancel), closed: ErrFileClosed },
+        (rc, reason) => {
           if (rc === 0 && reason === null) {
             this.#type = type;
-            release();
             return resolve();
           }
           if (rc === 0) {
@@ -342,7 +329,6 @@ export class FileLock implements AsyncDisposable {
           } else if (!pfd.closed && this.#type !== before) {
             this.#restore(before); // An flock conversion that failed.
           }
-          release();
           reject(reason ?? new Errno(-rc));
         },
       );

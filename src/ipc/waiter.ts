@@ -9,6 +9,8 @@
 import { binding, type WaiterHandle } from "../sys/binding.js";
 import { E } from "../sys/errors.js";
 import { LockQueue } from "../poll/lock.js";
+import { LongTimer } from "../poll/deadline.js";
+import { ErrDeadlineExceeded, abortError } from "../poll/errors.js";
 
 /** The most waiter threads one environment runs at once; later waits queue. */
 export const maxWaiters = 64;
@@ -87,4 +89,54 @@ function startQueued(): void {
     if (run === undefined) return;
     run();
   }
+}
+
+/** What may end a {@link threadWait} early. */
+export interface ThreadWaitStops {
+  /** Epoch ms after which the wait ends with ErrDeadlineExceeded; 0 for none. */
+  deadline: number;
+  /** Aborting ends the wait with abortError(reason). */
+  signal?: AbortSignal | undefined;
+  /**
+   * The owner's hold (FD.hold, or the like): called with the cancel its close must run, it
+   * returns the release, which threadWait calls after `settle`.
+   */
+  hold: (cancel: () => void) => () => void;
+  /** The error a close of the owner ends the wait with. */
+  closed: Error;
+}
+
+/**
+ * threadWait runs one native wait on a waiter thread (startWaiter) until it returns, or until
+ * the deadline, the signal or the owner's close tells it to stop. `settle(rc, reason)` runs
+ * once the thread is done, with the call's result and the reason it was told to stop (null if
+ * it was not), while the hold is still in place: rc 0 with a reason means the kernel granted
+ * it in the same instant, and the caller gives it back before rejecting. The caller's undo
+ * thus happens before anything else can see the resource, and "the resource not taken" holds.
+ */
+export function threadWait(
+  start: (onDone: (rc: number) => void) => WaiterHandle | number,
+  stops: ThreadWaitStops,
+  settle: (rc: number, reason: Error | null) => void,
+): void {
+  let reason: Error | null = null;
+  const stop = (err: Error): void => {
+    if (reason !== null) return;
+    reason = err;
+    waiter.cancel();
+  };
+  const signal = stops.signal;
+  const timer = stops.deadline === 0 ? null : new LongTimer(() => stop(ErrDeadlineExceeded)).start(stops.deadline);
+  const onAbort = (): void => stop(abortError(signal!.reason));
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const release = stops.hold(() => stop(stops.closed));
+  const waiter = startWaiter(start, (rc) => {
+    timer?.stop();
+    signal?.removeEventListener("abort", onAbort);
+    try {
+      settle(rc, reason);
+    } finally {
+      release();
+    }
+  });
 }

@@ -15,6 +15,9 @@ export type RawSockaddr = [family: number, addr: Uint8Array, port: number, scope
 /** An opaque native poll handle (a `uv_poll_t` wrapped in a napi external). */
 export type PollHandle = { readonly __pollHandle: unique symbol };
 
+/** An opaque native named semaphore (native/sem.c). */
+export type SemHandle = { readonly __semHandle: unique symbol };
+
 /** An opaque native wait on a waiter thread (native/waiter.c), for {@link Binding.waiterCancel}. */
 export type WaiterHandle = { readonly __waiterHandle: unique symbol };
 
@@ -286,6 +289,43 @@ export interface Binding {
   mqGetattr(q: number, out: Float64Array): number;
   /** mq_unlink(3): 0 or -errno. */
   mqUnlink(name: string): number;
+
+  /**
+   * sem_open(3) of the named semaphore (`value` is the initial count of one `oflag`'s O_CREAT
+   * makes): its handle, or -errno. The sem_t is closed once {@link Binding.semClose} has run
+   * and no wait on it is in flight.
+   */
+  semOpen(name: string, oflag: number, mode: number, value: number): SemHandle | number;
+  /** Lets go of the handle (sem_close when no wait holds it). Idempotent. */
+  semClose(s: SemHandle): void;
+  /** sem_trywait(3): 0 when it took one, -EAGAIN at zero, or -errno (-EBADF once closed). */
+  semTryWait(s: SemHandle): number;
+  /**
+   * sem_wait(3) on a waiter thread; `onDone(rc)` runs once with 0 (taken), -EINTR after a
+   * cancel, or -errno. Returns the wait's handle for {@link Binding.waiterCancel}, or -errno.
+   */
+  semWait(s: SemHandle, onDone: (rc: number) => void): WaiterHandle | number;
+  /** sem_post(3): 0 or -errno (-EOVERFLOW at SEM_VALUE_MAX). */
+  semPost(s: SemHandle): number;
+  /** sem_getvalue(3): the count (0 when processes wait), or -errno. */
+  semGetValue(s: SemHandle): number;
+  /** sem_unlink(3): 0 or -errno. */
+  semUnlink(name: string): number;
+
+  /** shm_open(3) with O_CLOEXEC: the segment's fd (recorded as the environment's), or -errno. */
+  shmOpen(name: string, oflag: number, mode: number): number;
+  /** shm_unlink(3): 0 or -errno. */
+  shmUnlink(name: string): number;
+  /** ftruncate(2) of `fd` to `size` bytes: 0 or -errno. */
+  shmTruncate(fd: number, size: number): number;
+  /**
+   * mmap(2) of the first `size` bytes of `fd`, MAP_SHARED, or MAP_PRIVATE (copy-on-write, so a
+   * write never faults) unless `writable`: an ArrayBuffer over the mapping (unmapped when V8
+   * frees it), or -errno.
+   */
+  shmMap(fd: number, size: number, writable: boolean): ArrayBuffer | number;
+  /** Detaches a mapping's ArrayBuffer: its views go to length 0 and the bytes are unmapped. */
+  shmDetach(ab: ArrayBuffer): void;
 }
 
 /** The error a call into sockit raises when the native core could not be loaded. */
