@@ -20,8 +20,9 @@ import * as pingpongUDP from "./pingpong_udp.js";
 import * as recv from "./recv.js";
 import * as spawnBench from "./spawn.js";
 import * as locks from "./locks.js";
+import * as ipc from "./ipc.js";
 
-const modules = [pingpong, pingpongUDP, bulk, connect, memory, recv, spawnBench, locks];
+const modules = [pingpong, pingpongUDP, bulk, connect, memory, recv, spawnBench, locks, ipc];
 const workloads: Workload[] = modules.flatMap((m) => m.workloads);
 const roles: Record<string, Role> = Object.assign({}, ...modules.map((m) => m.roles));
 

@@ -94,7 +94,7 @@ function limitsNote(maxMsg: number, msgSize: number): string {
   const msgMax = read("msg_max");
   const sizeMax = read("msgsize_max");
   const over: string[] = [];
-  // Privileged processes (CAP_SYS_RESOURCE) may pass the ceilings, up to the kernel's own.
+  // A process with CAP_SYS_RESOURCE may pass the ceilings, up to the kernel's own.
   if (maxMsg > msgMax) over.push(`maxMsg ${maxMsg} is over /proc/sys/fs/mqueue/msg_max (${msgMax}; ${hardMsgMax} when privileged)`);
   if (msgSize > sizeMax) over.push(`msgSize ${msgSize} is over /proc/sys/fs/mqueue/msgsize_max (${sizeMax}; ${hardMsgSizeMax} when privileged)`);
   return over.length === 0 ? "" : ` (${over.join("; ")})`;
@@ -219,7 +219,8 @@ export class MessageQueue extends FDDeadlines implements AsyncIterable<MQMessage
  * open opens the queue `name` ("/" and up to 255 bytes with no other "/"), creating it with
  * `create` (and failing if it exists with `exclusive`). A queue created with `maxMsg` and
  * `msgSize` beyond the system's ceilings fails with "invalid argument" and says which
- * ceiling (/proc/sys/fs/mqueue/msg_max, msgsize_max); another user's queue without access
+ * ceiling (/proc/sys/fs/mqueue/msg_max, msgsize_max, which only CAP_SYS_RESOURCE passes);
+ * another user's queue without access
  * fails with "permission denied". Errors are PathErrors of "mq_open".
  *
  * @example
