@@ -4,7 +4,7 @@
  */
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, mkdtempSync, rmSync } from "node:fs";
+import { readdirSync, mkdtempSync, rmSync, promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
@@ -29,6 +29,29 @@ export function guardFdLeaks(): void {
     // Give closes scheduled by the last test a turn of the loop.
     await new Promise((r) => setTimeout(r, 50));
     assert.ok(openFds() <= start, `fd leak: ${openFds()} open fds after the suite, ${start} before`);
+  });
+}
+
+/** threadCount counts this process's threads (/proc/self/task). */
+export function threadCount(): number {
+  return readdirSync("/proc/self/task").length;
+}
+
+/**
+ * guardThreadLeaks fails the suite if it ends with more threads than it started with: a
+ * waiter thread (native/waiter.c) that outlived its wait. The threadpool is started first (an
+ * fs call), since libuv makes its threads on first use and they would count as new.
+ */
+export function guardThreadLeaks(): void {
+  let start = 0;
+  before(async () => {
+    await fsp.stat("/");
+    start = threadCount();
+  });
+  after(async () => {
+    const until = Date.now() + 2000;
+    while (threadCount() > start && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(threadCount() <= start, `thread leak: ${threadCount()} threads after the suite, ${start} before`);
   });
 }
 

@@ -7,16 +7,17 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, writeFileSync, promises as fsp } from "node:fs";
+import { writeFileSync, promises as fsp } from "node:fs";
 import { lockFile, tryLockFile, FileLock, openFile, PathError, errorIs, Errno, ErrDeadlineExceeded, ErrFileClosed, type LockKind } from "../../src/index.js";
 import { E } from "../../src/sys/errors.js";
 import { maxWaiters } from "../../src/ipc/waiter.js";
 import { spawn } from "node:child_process";
 import { Worker } from "node:worker_threads";
-import { guardFdLeaks, openFds, testUnixAddr, settle, within } from "../helpers.js";
+import { guardFdLeaks, guardThreadLeaks, threadCount, openFds, testUnixAddr, settle, within } from "../helpers.js";
 import { Locker, flockFree } from "./filelock_peers.js";
 
 guardFdLeaks();
+guardThreadLeaks();
 
 const LIMIT = 10_000;
 const kinds: LockKind[] = ["flock", "ofd", "posix"];
@@ -26,10 +27,6 @@ function lockPath(): string {
   return testUnixAddr().replace(/\.sock$/, ".lock");
 }
 
-/** This process's threads. */
-function threads(): number {
-  return readdirSync("/proc/self/task").length;
-}
 
 /** Resolves once `done()` holds, failing after `ms`. */
 async function until(done: () => boolean, what: string, ms = LIMIT): Promise<void> {
@@ -324,7 +321,7 @@ describe("close while waiting, the event loop, the threadpool and the bound", ()
     const p = lockPath();
     const other = new Locker("flock", p, "exclusive");
     await other.pid();
-    const base = threads();
+    const base = threadCount();
     const waits = Array.from({ length: 8 }, () => lockFile(p));
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
@@ -333,41 +330,41 @@ describe("close while waiting, the event loop, the threadpool and the bound", ()
     assert.match(read, /Threads:/);
     clearInterval(timer);
     assert.ok(ticks >= 10, `a 5 ms timer fired ${ticks} times in 200 ms`);
-    assert.ok(threads() >= base + 8, "one waiter thread per wait");
+    assert.ok(threadCount() >= base + 8, "one waiter thread per wait");
     await other.unlock();
     await within(Promise.all(waits.map(async (w) => (await w).close())), LIMIT, "the 8 locks, one after another");
-    await until(() => threads() <= base, "the waiter threads to end");
+    await until(() => threadCount() <= base, "the waiter threads to end");
   });
 
   it(`past ${maxWaiters} waits in flight, the rest queue without threads and all complete`, async () => {
     const p = lockPath();
     const other = new Locker("flock", p, "exclusive");
     await other.pid();
-    const base = threads();
+    const base = threadCount();
     const n = maxWaiters + 16;
     const waits = Array.from({ length: n }, () => lockFile(p));
-    await until(() => threads() >= base + maxWaiters, `${maxWaiters} waiter threads`);
+    await until(() => threadCount() >= base + maxWaiters, `${maxWaiters} waiter threads`);
     await new Promise((r) => setTimeout(r, 50));
-    assert.ok(threads() <= base + maxWaiters, `at most ${maxWaiters} waiter threads: ${threads() - base}`);
+    assert.ok(threadCount() <= base + maxWaiters, `at most ${maxWaiters} waiter threads: ${threadCount() - base}`);
     // A queued wait can time out like a running one.
     const timed = await lockErr(lockFile(p, { timeout: 30 }), p, "i/o timeout");
     assert.ok(timed.timeout());
     await other.unlock();
     await within(Promise.all(waits.map(async (w) => (await w).close())), LIMIT, `the ${n} locks, one after another`);
-    await until(() => threads() <= base, "the waiter threads to end");
+    await until(() => threadCount() <= base, "the waiter threads to end");
   });
 
   it("no wait or thread is left behind by a burst of timeouts", async () => {
     const p = lockPath();
     const other = new Locker("posix", p, "exclusive");
     await other.pid();
-    const base = threads();
+    const base = threadCount();
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => lockFile(p, { kind: "posix", timeout: 20 + i })));
     for (const r of results) {
       assert.equal(r.status, "rejected");
       assert.ok((r.reason as PathError).timeout());
     }
-    await until(() => threads() <= base, "the waiter threads to end");
+    await until(() => threadCount() <= base, "the waiter threads to end");
     await other.unlock();
   });
 
@@ -390,7 +387,7 @@ describe("teardown with a wait pending", () => {
     const p = lockPath();
     const other = new Locker("flock", p, "exclusive");
     await other.pid();
-    const base = threads();
+    const base = threadCount();
     const fds = openFds();
     const code = [
       `import { parentPort } from "node:worker_threads";`,
@@ -401,9 +398,9 @@ describe("teardown with a wait pending", () => {
     const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`));
     const first = await within(new Promise((r, j) => (w.once("message", r), w.once("error", j))), LIMIT, "the worker");
     assert.equal(first, "waiting");
-    assert.ok(threads() >= base + 4 + 1, "the worker and its 4 waiter threads");
+    assert.ok(threadCount() >= base + 4 + 1, "the worker and its 4 waiter threads");
     await w.terminate();
-    await until(() => threads() <= base, "the worker's threads to end");
+    await until(() => threadCount() <= base, "the worker's threads to end");
     await until(() => openFds() <= fds, "the worker's fds to close");
     await other.unlock();
     const mine = await tryLockFile(p);

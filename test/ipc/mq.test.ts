@@ -6,14 +6,15 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, promises as fsp } from "node:fs";
+import { promises as fsp } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { mq, MessageQueue, PathError, errorIs, ErrDeadlineExceeded, ErrFileClosed } from "../../src/index.js";
-import { guardFdLeaks, openFds, PythonPeer, settle, within } from "../helpers.js";
+import { guardFdLeaks, guardThreadLeaks, threadCount, openFds, PythonPeer, settle, within } from "../helpers.js";
 
 guardFdLeaks();
+guardThreadLeaks();
 
 const LIMIT = 10_000;
 const te = new TextEncoder();
@@ -40,9 +41,6 @@ async function drop(q: MessageQueue): Promise<void> {
   await mq.unlink(q.name()).catch(() => {});
 }
 
-function threads(): number {
-  return readdirSync("/proc/self/task").length;
-}
 
 /** The PathError `p` rejects with, checked to read `text`. */
 async function qErr(p: Promise<unknown>, text: string): Promise<PathError> {
@@ -183,11 +181,11 @@ describe("send and receive", () => {
 
   it("a receive on an empty queue waits for the next send, without a thread", async () => {
     const q = await newQueue();
-    const base = threads();
+    const base = threadCount();
     const buf = new Uint8Array(64);
     const pending = q.receive(buf);
     assert.equal(await settle(pending, 50), "pending");
-    assert.equal(threads(), base, "no thread for a poll-layer wait");
+    assert.equal(threadCount(), base, "no thread for a poll-layer wait");
     await q.send(te.encode("wake"), { priority: 2 });
     assert.deepEqual(await within(pending, LIMIT, "the receive"), { n: 4, priority: 2 });
     await drop(q);
@@ -280,7 +278,7 @@ describe("send and receive", () => {
 
   it("8 waiting receives keep the event loop turning and the threadpool free", async () => {
     const qs = await Promise.all(Array.from({ length: 8 }, () => newQueue()));
-    const base = threads();
+    const base = threadCount();
     const waits = qs.map((q) => q.receive(new Uint8Array(64)));
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
@@ -288,7 +286,7 @@ describe("send and receive", () => {
     await within(fsp.readFile("/proc/self/status", "utf8"), 2000, "fs.readFile during 8 waits");
     clearInterval(timer);
     assert.ok(ticks >= 8, `a 5 ms timer fired ${ticks} times in 150 ms`);
-    assert.equal(threads(), base);
+    assert.equal(threadCount(), base);
     for (const q of qs) await q.send(te.encode("go"));
     await within(Promise.all(waits), LIMIT, "the 8 receives");
     for (const q of qs) await drop(q);
