@@ -285,6 +285,7 @@ NAPI_MODULE_INIT() {
   napi_value errnos;
   napi_value readable;
   napi_value writable;
+  napi_value waiter_signal;
 
   /* First, so that the environment's cleanup hook is added before any
    * poll handle's: env.c explains why that order matters.
@@ -297,8 +298,9 @@ NAPI_MODULE_INIT() {
   errnos = sk_errno_object(env);
   readable = sk_binding_int(env, UV_READABLE);
   writable = sk_binding_int(env, UV_WRITABLE);
+  waiter_signal = sk_binding_int(env, sk_waiter_signal());
   if (constants == NULL || errnos == NULL || readable == NULL ||
-      writable == NULL) {
+      writable == NULL || waiter_signal == NULL) {
     return NULL;
   }
 
@@ -311,6 +313,7 @@ NAPI_MODULE_INIT() {
     SK_VALUE("errnos", errnos),
     SK_VALUE("POLL_READABLE", readable),
     SK_VALUE("POLL_WRITABLE", writable),
+    SK_VALUE("WAITER_SIGNAL", waiter_signal),
     SK_METHOD("socket", sk_socket_open_js),
     SK_METHOD("socketpair", sk_socket_pair_js),
     SK_METHOD("close", sk_socket_close_js),

@@ -231,6 +231,8 @@ typedef struct sk_waiter_ops_s {
 
 napi_value sk_waiter_start(napi_env env, napi_value callback,
                            const sk_waiter_ops_t* ops, void* arg);
+/* The signal that interrupts a waiter thread, which nothing else may use. */
+int sk_waiter_signal(void);
 
 /* N-API entry points, one per function of the manifest (src/sys/binding.ts)
  * and in its order, grouped by family. test/sys/manifest.test.ts checks

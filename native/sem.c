@@ -4,11 +4,15 @@
  * (waiter.c), since a semaphore has no fd to poll.
  *
  * A semaphore record (sk_sem_t) is shared by the napi external JavaScript
- * holds and by every wait in flight on it: sem_close runs when the last of
- * them lets go, so no waiter thread is ever left blocked in sem_wait on a
- * closed sem_t. All three touch the count on the loop's thread only (a
- * wait takes its reference when it starts and drops it in its release,
- * both there), so it is a plain int.
+ * holds and by every wait in flight on it, with two counts. `users` is
+ * JavaScript's open handle (until semClose or the finalizer) and every wait
+ * in flight: sem_close runs when it reaches 0, so no waiter thread is ever
+ * left blocked in sem_wait on a closed sem_t. `holders` is the external
+ * (until its finalizer) and every wait: the record is freed when it
+ * reaches 0, so the finalizer never reads freed memory after a semClose.
+ * Both counts change on the loop's thread only (a wait takes its share when
+ * it starts and drops it in its release, both there), so they are plain
+ * ints.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +24,9 @@
 
 typedef struct sk_sem_s {
   sem_t* sem;
-  int refs;
-  int closed;  /* semClose ran: JavaScript's reference is gone. */
+  int users;    /* The open handle and the waits: sem_close at 0. */
+  int holders;  /* The external and the waits: free at 0. */
+  int closed;   /* semClose (or the finalizer) ran: the handle is shut. */
 } sk_sem_t;
 
 /* "sockit.s" and "emaphor". */
@@ -29,23 +34,31 @@ static const napi_type_tag sk_sem_tag = {
   0x736f636b69742e73ULL, 0x656d6170686f72ULL
 };
 
-static void sk_sem_unref(sk_sem_t* s) {
-  if (--s->refs > 0)
+static void sk_sem_unuse(sk_sem_t* s) {
+  if (--s->users > 0)
     return;
   sem_close(s->sem);
-  free(s);
+  s->sem = NULL;
+}
+
+static void sk_sem_unhold(sk_sem_t* s) {
+  if (--s->holders == 0)
+    free(s);
+}
+
+/* Shuts the handle: what semClose does, and the finalizer if it did not. */
+static void sk_sem_shut(sk_sem_t* s) {
+  if (s->closed)
+    return;
+  s->closed = 1;
+  sk_sem_unuse(s);
 }
 
 static void sk_sem_finalize(napi_env env, void* data, void* hint) {
-  sk_sem_t* s;
-
   (void) env;
   (void) hint;
-  s = data;
-  if (!s->closed) {
-    s->closed = 1;
-    sk_sem_unref(s);
-  }
+  sk_sem_shut(data);
+  sk_sem_unhold(data);
 }
 
 static sk_sem_t* sk_sem_from(napi_env env, napi_value v) {
@@ -93,10 +106,12 @@ napi_value sk_sem_open_js(napi_env env, napi_callback_info info) {
     return sk_napi_number(env, err);
   }
   s->sem = sem;
-  s->refs = 1;
+  s->users = 1;
+  s->holders = 1;
   s->closed = 0;
   if (napi_create_external(env, s, sk_sem_finalize, NULL, &ext) != napi_ok) {
-    sk_sem_unref(s);
+    sem_close(sem);
+    free(s);
     return NULL;
   }
   if (napi_type_tag_object(env, ext, &sk_sem_tag) != napi_ok)
@@ -111,14 +126,15 @@ napi_value sk_sem_close_js(napi_env env, napi_callback_info info) {
 
   if (sk_napi_args(env, info, 1, argv) || (s = sk_sem_from(env, argv[0])) == NULL)
     return NULL;
-  if (!s->closed) {
-    s->closed = 1;
-    sk_sem_unref(s);
-  }
+  sk_sem_shut(s);
   return NULL;
 }
 
-/* The calls below refuse a closed handle with EBADF, as a closed fd is. */
+/* The calls below refuse a handle whose sem_t is closed with EBADF, as a
+ * closed fd is. A shut handle with waits in flight still has it: the wait's
+ * settling may post back a count it took as it was cancelled (sem.ts);
+ * JavaScript refuses every other call once it has closed the semaphore.
+ */
 static sk_sem_t* sk_sem_open_arg(napi_env env, napi_callback_info info,
                                  size_t n, napi_value* argv, int* err) {
   sk_sem_t* s;
@@ -126,7 +142,7 @@ static sk_sem_t* sk_sem_open_arg(napi_env env, napi_callback_info info,
   *err = 0;
   if (sk_napi_args(env, info, n, argv) || (s = sk_sem_from(env, argv[0])) == NULL)
     return NULL;
-  if (s->closed)
+  if (s->sem == NULL)
     *err = -EBADF;
   return s;
 }
@@ -193,7 +209,8 @@ static void sk_sem_abandon(void* arg, int result) {
 }
 
 static void sk_sem_release(void* arg) {
-  sk_sem_unref(arg);
+  sk_sem_unuse(arg);
+  sk_sem_unhold(arg);
 }
 
 static const sk_waiter_ops_t sk_sem_waiter_ops = {
@@ -212,7 +229,8 @@ napi_value sk_sem_wait_js(napi_env env, napi_callback_info info) {
     return NULL;
   if (err)
     return sk_napi_number(env, err);
-  s->refs++;
+  s->users++;
+  s->holders++;
   return sk_waiter_start(env, argv[1], &sk_sem_waiter_ops, s);
 }
 

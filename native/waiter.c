@@ -87,6 +87,10 @@ static const napi_type_tag sk_waiter_tag = {
 static pthread_once_t sk_waiter_once = PTHREAD_ONCE_INIT;
 static int sk_waiter_init_err;
 
+int sk_waiter_signal(void) {
+  return SK_WAITER_SIGNAL;
+}
+
 static void sk_waiter_on_signal(int sig) {
   (void) sig;
 }

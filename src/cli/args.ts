@@ -23,7 +23,8 @@ lock    take a lock on PATH (created if missing), waiting while another holder h
         CMD while holding it, release it when CMD exits, and exit with CMD's status, as
         flock(1) does; a wait that times out exits 1
 tour    round-trip a message over every network this machine supports, then through
-        a pipe, a FIFO, a child process, a signal and a file lock
+        a pipe, a FIFO, a child process, a signal, a file lock, a message queue,
+        a semaphore and shared memory
 help    print this text
 
   -v             report the addresses on stderr (listen: also each datagram's sender;

@@ -17,6 +17,9 @@ import { fifoTrip, pipeTrip } from "./pipetrip.js";
 import { execTrip } from "./exectrip.js";
 import { signalTrip } from "./signaltrip.js";
 import { lockTrip } from "./locktrip.js";
+import { queueTrip } from "./queuetrip.js";
+import { semTrip } from "./semtrip.js";
+import { shmTrip } from "./shmtrip.js";
 import type { NetKind } from "./networks.js";
 
 const debug = debuglog("sockit");
@@ -25,7 +28,10 @@ const debug = debuglog("sockit");
 export interface TourEnv {
   /** A fresh temporary directory for socket files, FIFOs and the lock file, removed afterwards. */
   dir: string;
-  /** Unique to this run, for names that live outside `dir` (abstract unix names). */
+  /**
+   * Unique to this run, for names that live outside `dir` (abstract unix names, and the
+   * names of message queues, semaphores and shared memory segments).
+   */
   id: string;
   /** Whether this machine can listen on the IPv6 loopback, asked of Node core, not sockit. */
   ipv6: boolean;
@@ -33,9 +39,9 @@ export interface TourEnv {
 
 /**
  * What a stop is: a socket kind, or one of the IPC kinds (pipes, FIFOs, child processes,
- * signals, file locks).
+ * signals, file locks, message queues, semaphores, shared memory).
  */
-export type StopKind = NetKind | "pipe" | "fifo" | "process" | "signal" | "lock";
+export type StopKind = NetKind | "pipe" | "fifo" | "process" | "signal" | "lock" | "queue" | "semaphore" | "shm";
 
 /** One network (or IPC kind) the tour visits. */
 export interface Stop {
@@ -59,6 +65,9 @@ export const trips = {
   process: execTrip,
   signal: signalTrip,
   lock: lockTrip,
+  queue: queueTrip,
+  semaphore: semTrip,
+  shm: shmTrip,
 } satisfies Record<StopKind, Trip>;
 
 const noIPv6 = (env: TourEnv): string | null => (env.ipv6 ? null : "no IPv6 loopback on this machine");
@@ -66,6 +75,8 @@ const linuxOnly = (): string | null => (process.platform === "linux" ? null : "a
 // Go has no unixpacket on darwin either (SOCK_SEQPACKET is not there for AF_UNIX).
 const noDarwin = (): string | null => (process.platform === "darwin" ? "no unixpacket on macOS" : null);
 const abstract = (env: TourEnv): string => `@sockit-tour-${env.id}`;
+/** The name of the stop's POSIX IPC object (or the stem of its names): "/sockit-tour-PID-…-queue". */
+const posixName = (what: string) => (env: TourEnv): string => `/sockit-tour-${env.id}-${what}`;
 
 /** The tour's stops, in the order shown. Adding a network is adding an entry here. */
 export const stops: readonly Stop[] = [
@@ -89,11 +100,15 @@ export const stops: readonly Stop[] = [
   { network: "exec", kind: "process", address: () => "" },
   { network: "signal", kind: "signal", address: () => "" },
   { network: "flock", kind: "lock", address: (env) => env.dir },
+  { network: "mq", kind: "queue", address: posixName("queue") },
+  { network: "sem", kind: "semaphore", address: posixName("sem") },
+  { network: "shm", kind: "shm", address: posixName("shm") },
 ];
 
 /**
- * The stops that are not networks, by kind: Go's os.Pipe, named pipes, os/exec, os/signal and
- * file locks (syscall.Flock), with the words the tour's header and summary use for them.
+ * The stops that are not networks, by kind: Go's os.Pipe, named pipes, os/exec, os/signal,
+ * file locks (syscall.Flock), and POSIX message queues, semaphores and shared memory (which
+ * Go has not), with the words the tour's header and summary use for them.
  */
 const ipcWords: Partial<Record<StopKind, { header: string; summary: string }>> = {
   pipe: { header: "a pipe", summary: "pipes" },
@@ -101,6 +116,9 @@ const ipcWords: Partial<Record<StopKind, { header: string; summary: string }>> =
   process: { header: "a child process", summary: "a child process" },
   signal: { header: "a signal", summary: "a signal" },
   lock: { header: "a file lock", summary: "a file lock" },
+  queue: { header: "a message queue", summary: "a message queue" },
+  semaphore: { header: "a semaphore", summary: "a semaphore" },
+  shm: { header: "shared memory", summary: "shared memory" },
 };
 
 /** Longest a stop may take before the tour closes its sockets and calls it failed. */

@@ -317,9 +317,16 @@ export function notifyContext(...args: (Signal | NotifyContextOptions)[]): Signa
   return { signal: ctl.signal, stop, [Symbol.dispose]: stop };
 }
 
-/** The numbers of `sigs` for ignore and reset, checked before any is used. */
+/**
+ * The numbers of `sigs` for ignore and reset, checked before any is used. The waiter threads'
+ * signal (docs/design.md, "Waiting without an fd") is refused: ignored, no wait could be
+ * cancelled; reset to its default, a cancel would kill the process.
+ */
 function numbersOf(sigs: readonly Signal[]): number[] {
-  return sigs.map(signalNumber);
+  const ns = sigs.map(signalNumber);
+  const i = ns.indexOf(binding.WAITER_SIGNAL);
+  if (i >= 0) throw invalidArg("sig", "a signal sockit does not reserve (it interrupts lock and semaphore waits)", sigs[i]);
+  return ns;
 }
 
 /**

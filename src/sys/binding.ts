@@ -50,6 +50,11 @@ export interface Binding {
   readonly POLL_READABLE: number;
   /** The writable bit of a {@link PollCallback}'s `events` and of a pollUpdate mask. */
   readonly POLL_WRITABLE: number;
+  /**
+   * The signal that interrupts a waiter thread (SIGRTMAX - 6 on Linux): reserved, so that
+   * `signals.ignore` and `signals.reset` refuse it.
+   */
+  readonly WAITER_SIGNAL: number;
 
   /** socket(2) with SOCK_NONBLOCK|SOCK_CLOEXEC added; returns the fd. */
   socket(domain: number, type: number, protocol: number): number;

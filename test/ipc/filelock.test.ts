@@ -7,11 +7,14 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync, promises as fsp } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync, promises as fsp } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { lockFile, tryLockFile, FileLock, openFile, PathError, errorIs, Errno, ErrDeadlineExceeded, ErrFileClosed, type LockKind } from "../../src/index.js";
 import { E } from "../../src/sys/errors.js";
 import { maxWaiters } from "../../src/ipc/waiter.js";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { guardFdLeaks, guardThreadLeaks, threadCount, openFds, testUnixAddr, settle, within } from "../helpers.js";
 import { Locker, flockFree } from "./filelock_peers.js";
@@ -98,6 +101,22 @@ describe("lockFile and tryLockFile", () => {
     await again.close();
     await f.close();
     await lockErr(lockFile(f), p, "file already closed");
+  });
+
+  it("another user cannot open a 0600 lock file: open PATH: permission denied", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "sockit-perm-"));
+    chmodSync(dir, 0o755); // others may look in, so the file's own mode is what refuses them
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const p = join(dir, "root-only.lock");
+    writeFileSync(p, "", { mode: 0o600 });
+    const index = fileURLToPath(new URL("../../src/index.js", import.meta.url));
+    const code = `import(${JSON.stringify(index)}).then((s) => s.lockFile(${JSON.stringify(p)})).then(() => console.log("locked"), (e) => console.log(e.message))`;
+    const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", code], { encoding: "utf8", timeout: LIMIT });
+    if (r.error !== undefined || process.getuid?.() !== 0 || /Cannot find module|EACCES|permission denied, open/.test(r.stderr)) {
+      t.skip(`needs root, setpriv, and a checkout uid 65534 can read: ${r.error?.message ?? r.stderr.split("\n")[0]}`);
+      return;
+    }
+    assert.equal(r.stdout.trim(), `open ${p}: permission denied`);
   });
 
   it("lock.file() reads and writes the locked file", async () => {

@@ -320,6 +320,21 @@ describe("against python3 (ctypes on librt)", () => {
 });
 
 describe("teardown with a receive pending", () => {
+  it("process.exit with receives pending exits at once", async () => {
+    const q = await newQueue();
+    const index = new URL("../../src/index.js", import.meta.url).href;
+    const code = [
+      `const { mq } = await import(${JSON.stringify(index)});`,
+      `const q = await mq.open(${JSON.stringify(q.name())});`,
+      `for (let i = 0; i < 4; i++) q.receive(new Uint8Array(64));`,
+      `setTimeout(() => process.exit(3), 100);`,
+    ].join("\n");
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", code], { timeout: LIMIT });
+    assert.equal(child.status, 3, String(child.stderr));
+    assert.equal(q.attributes().curMsgs, 0);
+    await drop(q);
+  });
+
   it("a worker terminated while receiving closes its queue fd", async () => {
     const q = await newQueue();
     const fds = openFds();

@@ -14,6 +14,7 @@ import path from "node:path";
 import { once } from "node:events";
 import { signals, Subscription, SignalError, notify, reset } from "../../src/ipc/signal.js";
 import { inheritedIgnores, signalNumber, signalName } from "../../src/ipc/signame.js";
+import { binding } from "../../src/sys/binding.js";
 import { ErrProcessDone } from "../../src/ipc/errors.js";
 import { CanceledError } from "../../src/poll/errors.js";
 import { Errno, errorIs } from "../../src/sys/errors.js";
@@ -394,6 +395,17 @@ describe("ignore, ignored, reset", () => {
     signals.reset("SIGKILL", "SIGSTOP");
     assert.equal(signals.ignored("SIGKILL"), false);
     assert.equal(signals.ignored("SIGCHLD"), false);
+  });
+
+  it("refuses the waiter threads' signal: ignored, no lock wait could be cancelled; reset, a cancel would kill", () => {
+    const reserved = binding.WAITER_SIGNAL;
+    assert.ok(reserved > 31, `a real-time signal: ${reserved}`);
+    assert.throws(() => signals.ignore(reserved), (e: Error) => e instanceof TypeError && /interrupts lock and semaphore waits/.test(e.message));
+    assert.throws(() => signals.reset(reserved), TypeError);
+    assert.throws(() => signals.ignore("SIGUSR2", reserved), TypeError);
+    assert.equal(signals.ignored("SIGUSR2"), false, "nothing ignored when an argument is refused");
+    signals.reset(); // every signal: the reserved one is left alone
+    assert.equal(signals.ignored(reserved), false);
   });
 
   it("reset with no names drops every subscription and keeps Node's defaults", () => {
