@@ -109,6 +109,7 @@ export {
   type MQMessage,
 } from "./ipc/mq.js";
 export { sem, Semaphore, type SemOpenOptions, type SemWaitOptions } from "./ipc/sem.js";
+export type { NamedOpenOptions } from "./ipc/ipcname.js";
 export { shm, SharedMemory, type ShmOpenOptions } from "./ipc/shm.js";
 export { signalName, signalNumber, type Signal, type SignalName } from "./ipc/signame.js";
 export {

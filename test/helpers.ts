@@ -7,8 +7,9 @@ import assert from "node:assert/strict";
 import { readdirSync, mkdtempSync, rmSync, promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { listen, type Listener } from "../src/index.js";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { listen, PathError, type Listener } from "../src/index.js";
 import { C } from "../src/sys/constants.js";
 
 /** openFds counts this process's open file descriptors. */
@@ -53,6 +54,50 @@ export function guardThreadLeaks(): void {
     while (threadCount() > start && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     assert.ok(threadCount() <= start, `thread leak: ${threadCount()} threads after the suite, ${start} before`);
   });
+}
+
+/**
+ * otherUserSays runs `call` (an expression over `s`, the built sockit module, giving a
+ * promise) as uid and gid 65534 through setpriv, and returns what it printed: "ok" if it
+ * resolved, else its error's message. It skips the test, saying why, where that cannot run
+ * (not root, no setpriv, or a checkout the other user cannot read).
+ */
+export function otherUserSays(t: { skip(message: string): void }, call: string): string | null {
+  const index = fileURLToPath(new URL("../src/index.js", import.meta.url));
+  const code = `import(${JSON.stringify(index)}).then((s) => ${call}).then(() => console.log("ok"), (e) => console.log(e.message))`;
+  const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", code], { encoding: "utf8", timeout: 10_000 });
+  if (r.error !== undefined || process.getuid?.() !== 0 || /Cannot find module|EACCES|permission denied, open/.test(r.stderr)) {
+    t.skip(`needs root, setpriv, and a checkout uid 65534 can read: ${r.error?.message ?? r.stderr.split("\n")[0]}`);
+    return null;
+  }
+  return r.stdout.trim();
+}
+
+/** until resolves once `done()` holds, checking every 5 ms, and fails the test after `ms`. */
+export async function until(done: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * rejectsWithText resolves with the error `p` rejects with (within `ms`), checked to be a
+ * sockit PathError whose message is exactly `text`.
+ */
+export async function rejectsWithText(p: Promise<unknown>, text: string, ms = 10_000): Promise<PathError> {
+  const err = await within(
+    p.then(
+      () => assert.fail(`expected "${text}", but it succeeded`),
+      (e: unknown) => e,
+    ),
+    ms,
+    text,
+  );
+  assert.ok(err instanceof PathError, `a PathError, not ${String(err)}`);
+  assert.equal(err.message, text);
+  return err;
 }
 
 let dir: string | null = null;

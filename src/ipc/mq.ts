@@ -15,16 +15,11 @@ import { invalidArg, isBytes } from "../sys/args.js";
 import { FD } from "../poll/fd.js";
 import { FDDeadlines } from "../poll/stream.js";
 import { PathError, pathError } from "./errors.js";
-import { O_CREATE, O_EXCL, O_RDONLY, O_RDWR, O_WRONLY } from "./open.js";
+import { O_RDONLY, O_RDWR, O_WRONLY } from "./open.js";
+import { checkIPCName, namedOpenFlags, type NamedOpenOptions } from "./ipcname.js";
 
 /** Options of {@link mq.open}. */
-export interface MQOpenOptions {
-  /** Create the queue if it does not exist (O_CREAT). */
-  create?: boolean;
-  /** With `create`, fail if it exists ("file exists", O_EXCL). */
-  exclusive?: boolean;
-  /** Permission bits of a queue `create` makes, less the umask; default 0o600. */
-  mode?: number;
+export interface MQOpenOptions extends NamedOpenOptions {
   /** With `create`: the most messages the queue holds (default: /proc/sys/fs/mqueue/msg_default). */
   maxMsg?: number;
   /** With `create`: the largest message in bytes (default: /proc/sys/fs/mqueue/msgsize_default). */
@@ -66,13 +61,6 @@ const hardMsgMax = 65536;
 const hardMsgSizeMax = 16 * 1024 * 1024;
 /** The priorities every system has (mq_send(3): 0 to MQ_PRIO_MAX - 1, at least 32; 32768 on Linux). */
 const maxPriority = process.platform === "linux" ? 32767 : 31;
-
-function checkName(name: unknown): string {
-  if (typeof name !== "string" || !name.startsWith("/") || name.indexOf("/", 1) >= 0 || name.length < 2 || Buffer.byteLength(name) - 1 > maxNameBytes || name.includes("\0")) {
-    throw invalidArg("name", 'a queue name: "/" and 1 to 255 bytes with no other "/"', name);
-  }
-  return name;
-}
 
 function checkCount(what: string, v: unknown): number {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) throw invalidArg(what, "a positive integer", v);
@@ -227,15 +215,11 @@ export class MessageQueue extends FDDeadlines implements AsyncIterable<MQMessage
  * await using q = await mq.open("/jobs", { create: true, mode: 0o600, maxMsg: 10, msgSize: 8192 });
  */
 async function open(name: string, opts: MQOpenOptions = {}): Promise<MessageQueue> {
-  checkName(name);
+  checkIPCName(name, "queue", maxNameBytes);
   const access = opts.access ?? "rw";
   const accessFlags = { r: O_RDONLY, w: O_WRONLY, rw: O_RDWR }[access];
   if (accessFlags === undefined) throw invalidArg("access", '"r", "w" or "rw"', access);
-  const mode = opts.mode ?? 0o600;
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw invalidArg("mode", "permission bits", mode);
-  const create = opts.create === true;
-  const exclusive = opts.exclusive === true;
-  if (exclusive && !create) throw invalidArg("exclusive", "used with create", exclusive);
+  const { oflag, mode, create } = namedOpenFlags(opts, accessFlags);
   let maxMsg = 0;
   let msgSize = 0;
   if (opts.maxMsg !== undefined || opts.msgSize !== undefined) {
@@ -244,7 +228,6 @@ async function open(name: string, opts: MQOpenOptions = {}): Promise<MessageQueu
     maxMsg = opts.maxMsg === undefined ? defaultLimit("msg_default", 10) : checkCount("maxMsg", opts.maxMsg);
     msgSize = opts.msgSize === undefined ? defaultLimit("msgsize_default", 8192) : checkCount("msgSize", opts.msgSize);
   }
-  const oflag = accessFlags | (create ? O_CREATE : 0) | (exclusive ? O_EXCL : 0);
   const fd = binding.mqOpen(name, oflag, mode, maxMsg, msgSize);
   if (fd < 0) {
     const err = new PathError("mq_open", name, new Errno(-fd));
@@ -270,7 +253,7 @@ function defaultLimit(file: string, fallback: number): number {
  * "mq_unlink /jobs: no such file or directory" if there is none.
  */
 async function unlink(name: string): Promise<void> {
-  checkName(name);
+  checkIPCName(name, "queue", maxNameBytes);
   const rc = binding.mqUnlink(name);
   if (rc < 0) throw new PathError("mq_unlink", name, new Errno(-rc));
 }

@@ -11,17 +11,12 @@ import { E, Errno } from "../sys/errors.js";
 import { invalidArg } from "../sys/args.js";
 import { ErrDeadlineExceeded, abortError } from "../poll/errors.js";
 import { ErrFileClosed, PathError } from "./errors.js";
-import { O_CREATE, O_EXCL, O_RDWR, deadlineOf } from "./open.js";
+import { O_RDWR, deadlineOf } from "./open.js";
+import { checkIPCName, namedOpenFlags, type NamedOpenOptions } from "./ipcname.js";
 import { threadWait } from "./waiter.js";
 
 /** Options of {@link sem.open}. */
-export interface SemOpenOptions {
-  /** Create the semaphore if it does not exist (O_CREAT). */
-  create?: boolean;
-  /** With `create`, fail if it exists ("file exists", O_EXCL). */
-  exclusive?: boolean;
-  /** Permission bits of a semaphore `create` makes, less the umask; default 0o600. */
-  mode?: number;
+export interface SemOpenOptions extends NamedOpenOptions {
   /** With `create`: the initial count of a new semaphore (an existing one keeps its own); default 0. */
   value?: number;
 }
@@ -36,16 +31,11 @@ export interface SemWaitOptions {
   signal?: AbortSignal;
 }
 
+/** sem_overview(7): NAME_MAX - 4 bytes after the "/", since the file is /dev/shm/sem.NAME. */
+const maxNameBytes = 251;
+
 /** SEM_VALUE_MAX on Linux and macOS. */
 const maxValue = 2 ** 31 - 1;
-
-function checkName(name: unknown): string {
-  // sem_overview(7): "/" and up to NAME_MAX - 4 (251) bytes, no other "/" (the file is /dev/shm/sem.NAME).
-  if (typeof name !== "string" || !name.startsWith("/") || name.indexOf("/", 1) >= 0 || name.length < 2 || Buffer.byteLength(name) - 1 > 251 || name.includes("\0")) {
-    throw invalidArg("name", 'a semaphore name: "/" and 1 to 251 bytes with no other "/"', name);
-  }
-  return name;
-}
 
 /**
  * Semaphore is an open named semaphore. `wait` takes one count, waiting while there is none;
@@ -162,16 +152,12 @@ export class Semaphore implements AsyncDisposable {
  * await using s = await sem.open("/pool", { create: true, value: 4 });
  */
 async function open(name: string, opts: SemOpenOptions = {}): Promise<Semaphore> {
-  checkName(name);
-  const create = opts.create === true;
-  const exclusive = opts.exclusive === true;
-  if (exclusive && !create) throw invalidArg("exclusive", "used with create", exclusive);
-  const mode = opts.mode ?? 0o600;
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw invalidArg("mode", "permission bits", mode);
+  checkIPCName(name, "semaphore", maxNameBytes);
+  const { oflag, mode, create } = namedOpenFlags(opts, O_RDWR);
   const value = opts.value ?? 0;
   if (!Number.isInteger(value) || value < 0 || value > maxValue) throw invalidArg("value", `an integer from 0 to ${maxValue}`, value);
   if (opts.value !== undefined && !create) throw invalidArg("value", "used with create", value);
-  const h = binding.semOpen(name, O_RDWR | (create ? O_CREATE : 0) | (exclusive ? O_EXCL : 0), mode, value);
+  const h = binding.semOpen(name, oflag, mode, value);
   if (typeof h === "number") throw new PathError("sem_open", name, new Errno(-h));
   return new Semaphore(h, name);
 }
@@ -181,7 +167,7 @@ async function open(name: string, opts: SemOpenOptions = {}): Promise<Semaphore>
  * "sem_unlink /pool: no such file or directory" if there is none.
  */
 async function unlink(name: string): Promise<void> {
-  checkName(name);
+  checkIPCName(name, "semaphore", maxNameBytes);
   const rc = binding.semUnlink(name);
   if (rc < 0) throw new PathError("sem_unlink", name, new Errno(-rc));
 }

@@ -6,7 +6,8 @@
  *
  * Memory safety: the mapping belongs to V8's ArrayBuffer, whose finalizer unmaps it only when
  * nothing can reach it. `close()` detaches the buffer, so every view of it has length 0 from
- * then on (reads give undefined, writes do nothing, Atomics throw a RangeError or TypeError)
+ * then on (reads by index give undefined, writes by index do nothing; Atomics, DataView, fill
+ * and set throw a TypeError)
  * and the bytes are unmapped once V8 lets go. A view kept past close never touches unmapped
  * memory; the process cannot crash through one.
  */
@@ -16,17 +17,12 @@ import { invalidArg } from "../sys/args.js";
 import { FD } from "../poll/fd.js";
 import { FDOwner } from "../poll/owner.js";
 import { PathError, pathError } from "./errors.js";
-import { O_CREATE, O_EXCL, O_RDONLY, O_RDWR } from "./open.js";
+import { O_RDONLY, O_RDWR } from "./open.js";
+import { checkIPCName, namedOpenFlags, type NamedOpenOptions } from "./ipcname.js";
 
 /** Options of {@link shm.open}. */
-export interface ShmOpenOptions {
-  /** Create the segment if it does not exist (O_CREAT); a new one has size 0 until sized. */
-  create?: boolean;
-  /** With `create`, fail if it exists ("file exists", O_EXCL). */
-  exclusive?: boolean;
-  /** Permission bits of a segment `create` makes, less the umask; default 0o600. */
-  mode?: number;
-  /** Set the segment's size in bytes (ftruncate): grown with zeros, or cut. */
+export interface ShmOpenOptions extends NamedOpenOptions {
+  /** Set the segment's size in bytes (ftruncate): grown with zeros, or cut. A new one has size 0 until sized. */
   size?: number;
   /**
    * Open the segment read-only. Its buffer is then a private copy-on-write view: it shows the
@@ -37,13 +33,6 @@ export interface ShmOpenOptions {
 }
 
 const statOut = new Float64Array(4);
-
-function checkName(name: unknown): string {
-  if (typeof name !== "string" || !name.startsWith("/") || name.indexOf("/", 1) >= 0 || name.length < 2 || Buffer.byteLength(name) - 1 > 255 || name.includes("\0")) {
-    throw invalidArg("name", 'a segment name: "/" and 1 to 255 bytes with no other "/"', name);
-  }
-  return name;
-}
 
 function checkSize(v: unknown): number {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw invalidArg("size", "a non-negative integer", v);
@@ -146,17 +135,12 @@ export class SharedMemory extends FDOwner {
  * await using seg = await shm.open("/frames", { create: true, size: 4096 });
  */
 async function open(name: string, opts: ShmOpenOptions = {}): Promise<SharedMemory> {
-  checkName(name);
-  const create = opts.create === true;
-  const exclusive = opts.exclusive === true;
-  if (exclusive && !create) throw invalidArg("exclusive", "used with create", exclusive);
-  const mode = opts.mode ?? 0o600;
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw invalidArg("mode", "permission bits", mode);
-  const size = opts.size === undefined ? null : checkSize(opts.size);
+  checkIPCName(name, "segment", 255);
   const writable = opts.readOnly !== true;
+  const { oflag, mode } = namedOpenFlags(opts, writable ? O_RDWR : O_RDONLY);
+  const size = opts.size === undefined ? null : checkSize(opts.size);
   if (!writable && size !== null) throw invalidArg("size", "left out for a read-only segment", size);
-  const flags = (writable ? O_RDWR : O_RDONLY) | (create ? O_CREATE : 0) | (exclusive ? O_EXCL : 0);
-  const fd = binding.shmOpen(name, flags, mode);
+  const fd = binding.shmOpen(name, oflag, mode);
   if (fd < 0) throw new PathError("shm_open", name, new Errno(-fd));
   const seg = new SharedMemory(new FD(fd, { zeroReadIsEOF: true, isStream: true, pollable: false, isFile: true }), name, writable);
   if (size !== null) {
@@ -175,7 +159,7 @@ async function open(name: string, opts: ShmOpenOptions = {}): Promise<SharedMemo
  * "shm_unlink /frames: no such file or directory" if there is none.
  */
 async function unlink(name: string): Promise<void> {
-  checkName(name);
+  checkIPCName(name, "segment", 255);
   const rc = binding.shmUnlink(name);
   if (rc < 0) throw new PathError("shm_unlink", name, new Errno(-rc));
 }

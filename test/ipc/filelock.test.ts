@@ -13,10 +13,9 @@ import { join } from "node:path";
 import { lockFile, tryLockFile, FileLock, openFile, PathError, errorIs, Errno, ErrDeadlineExceeded, ErrFileClosed, type LockKind } from "../../src/index.js";
 import { E } from "../../src/sys/errors.js";
 import { maxWaiters } from "../../src/ipc/waiter.js";
-import { spawn, spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { spawn } from "node:child_process";
 import { Worker } from "node:worker_threads";
-import { guardFdLeaks, guardThreadLeaks, threadCount, openFds, testUnixAddr, settle, within } from "../helpers.js";
+import { guardFdLeaks, guardThreadLeaks, threadCount, openFds, testUnixAddr, settle, within, otherUserSays, until } from "../helpers.js";
 import { Locker, flockFree } from "./filelock_peers.js";
 
 guardFdLeaks();
@@ -31,14 +30,6 @@ function lockPath(): string {
 }
 
 
-/** Resolves once `done()` holds, failing after `ms`. */
-async function until(done: () => boolean, what: string, ms = LIMIT): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** The PathError `p` rejects with, checked to be of `op` on `path` with `text` after the colon. */
 async function lockErr(p: Promise<unknown>, path: string, text: string, op = "lock"): Promise<PathError> {
@@ -109,14 +100,8 @@ describe("lockFile and tryLockFile", () => {
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const p = join(dir, "root-only.lock");
     writeFileSync(p, "", { mode: 0o600 });
-    const index = fileURLToPath(new URL("../../src/index.js", import.meta.url));
-    const code = `import(${JSON.stringify(index)}).then((s) => s.lockFile(${JSON.stringify(p)})).then(() => console.log("locked"), (e) => console.log(e.message))`;
-    const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", code], { encoding: "utf8", timeout: LIMIT });
-    if (r.error !== undefined || process.getuid?.() !== 0 || /Cannot find module|EACCES|permission denied, open/.test(r.stderr)) {
-      t.skip(`needs root, setpriv, and a checkout uid 65534 can read: ${r.error?.message ?? r.stderr.split("\n")[0]}`);
-      return;
-    }
-    assert.equal(r.stdout.trim(), `open ${p}: permission denied`);
+    const said = otherUserSays(t, `s.lockFile(${JSON.stringify(p)})`);
+    if (said !== null) assert.equal(said, `open ${p}: permission denied`);
   });
 
   it("lock.file() reads and writes the locked file", async () => {
