@@ -3,8 +3,9 @@
  *
  * - `mq-messages`: 64-byte messages received per second through a POSIX message queue (sockit's
  *   `mq`), against Node core's nearest, a unix stream socket carrying 64-byte records (`net`,
- *   the receiver counting bytes / 64). A sender loops on `send`/`write`; the receiver counts
- *   over the window.
+ *   the receiver counting bytes / 64), and, as `sockit_unixgram`, a unix datagram socket
+ *   (sockit's; Node core has none), the nearest with message boundaries. A sender loops on
+ *   `send`/`write`; the receiver counts over the window.
  * - `sem-handoff`: round trips per second between two processes over two named semaphores
  *   (A posts one, B's wait returns and B posts the other, A's wait returns), sockit only: Node
  *   core has no semaphore. Every wait finds the count at zero, so every one runs on a waiter
@@ -14,15 +15,18 @@
  */
 import net from "node:net";
 import { join } from "node:path";
-import { mq, sem, shm } from "../src/index.js";
-import { Child, Meter, alternate, emit, makeResult, stdinEnd, type Impl } from "./harness.js";
+import { dial, listenPacket, mq, sem, shm } from "../src/index.js";
+import { Child, Meter, alternate, emit, makeResult, median, round, stdinEnd } from "./harness.js";
 import type { BenchOptions, Role, Workload } from "./harness.js";
 
 const messageSize = 64;
 let serial = 0;
 
+/** What carries the messages: a queue, a unix stream socket (Node core), a unixgram socket (sockit). */
+type Via = "mq" | "stream" | "unixgram";
+
 interface MQArgs {
-  impl: Impl;
+  via: Via;
   /** The queue's name, or the unix socket's path. */
   address: string;
   warmupMs: number;
@@ -31,7 +35,16 @@ interface MQArgs {
 
 /** Receives (the queue is made here), answers `{ ready }`, then `{ rate }` over the window. */
 async function mqReceiver(a: MQArgs): Promise<void> {
-  if (a.impl === "sockit") {
+  if (a.via === "unixgram") {
+    await using pc = await listenPacket("unixgram", a.address);
+    emit({ ready: true });
+    const buf = new Uint8Array(messageSize);
+    await pc.read(buf);
+    const meter = new Meter(a.warmupMs, a.ms);
+    do await pc.read(buf);
+    while (meter.tick());
+    emit({ rate: await meter.rate });
+  } else if (a.via === "mq") {
     await using q = await mq.open(a.address, { create: true, exclusive: true, maxMsg: 10, msgSize: messageSize });
     emit({ ready: true });
     const buf = new Uint8Array(messageSize);
@@ -69,7 +82,18 @@ async function mqReceiver(a: MQArgs): Promise<void> {
 async function mqSender(a: MQArgs): Promise<void> {
   let stopping = false;
   const msg = new Uint8Array(messageSize);
-  if (a.impl === "sockit") {
+  if (a.via === "unixgram") {
+    const c = await dial("unixgram", a.address);
+    void stdinEnd().then(() => {
+      stopping = true;
+      return c.close();
+    });
+    try {
+      for (;;) await c.write(msg);
+    } catch (err) {
+      if (!stopping && (err as { code?: string }).code !== "ECONNREFUSED") throw err;
+    }
+  } else if (a.via === "mq") {
     const q = await mq.open(a.address);
     void stdinEnd().then(() => {
       stopping = true;
@@ -206,10 +230,10 @@ async function pair<T>(role: string, argsA: object, argsB: object, o: BenchOptio
   }
 }
 
-async function mqTrial(impl: Impl, o: BenchOptions): Promise<number> {
+async function mqTrial(via: Via, o: BenchOptions): Promise<number> {
   const id = `${process.pid}-${serial++}`;
-  const address = impl === "sockit" ? `/sockit-bench-${id}` : join(o.dir, `mq-${id}.sock`);
-  const args: MQArgs = { impl, address, warmupMs: o.warmupMs, ms: o.trialMs };
+  const address = via === "mq" ? `/sockit-bench-${id}` : join(o.dir, `mq-${id}.sock`);
+  const args: MQArgs = { via, address, warmupMs: o.warmupMs, ms: o.trialMs };
   const [ca, cb] = cpus(o);
   const recv = new Child("mq-receiver", args, { cpu: cb }, o);
   let send: Child | null = null;
@@ -227,8 +251,15 @@ export const workloads: Workload[] = [
   {
     names: ["mq-messages"],
     async run(o: BenchOptions) {
-      const t = await alternate(o.trials, (impl) => mqTrial(impl, o));
-      const extra = { message_size: messageSize, against: "a unix stream socket with 64-byte records (Node core net)", pinned: pinning(o) };
+      const t = await alternate(o.trials, (impl) => mqTrial(impl === "sockit" ? "mq" : "stream", o));
+      const dgram = await alternate(o.trials, () => mqTrial("unixgram", o), ["sockit"]);
+      const extra = {
+        message_size: messageSize,
+        against: "a unix stream socket with 64-byte records (Node core net)",
+        sockit_unixgram: round(median(dgram.sockit)),
+        sockit_unixgram_trials: dgram.sockit.map((x) => round(x)),
+        pinned: pinning(o),
+      };
       return [makeResult("mq-messages", "messages received/s", "higher", t, 0, extra)];
     },
   },

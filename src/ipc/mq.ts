@@ -12,7 +12,7 @@ import { binding } from "../sys/binding.js";
 import { C } from "../sys/constants.js";
 import { E, Errno } from "../sys/errors.js";
 import { invalidArg, isBytes } from "../sys/args.js";
-import { FD } from "../poll/fd.js";
+import { FD, Op, R, W } from "../poll/fd.js";
 import { FDDeadlines } from "../poll/stream.js";
 import { PathError, pathError } from "./errors.js";
 import { O_RDONLY, O_RDWR, O_WRONLY } from "./open.js";
@@ -89,6 +89,71 @@ function limitsNote(maxMsg: number, msgSize: number): string {
 }
 
 /**
+ * An mq_send under the poller: EAGAIN (a full queue) waits until the fd is writable. One
+ * object per call holds what the call needs, so a send costs one promise and no closures.
+ */
+class SendOp extends Op {
+  readonly dir = W;
+  constructor(
+    resolve: (v: void) => void,
+    reject: (err: Error) => void,
+    readonly name: string,
+    readonly msg: Uint8Array,
+    readonly prio: number,
+    readonly abort: AbortSignal | undefined,
+  ) {
+    super(resolve as (v: never) => void, reject);
+  }
+
+  override get signal(): AbortSignal | undefined {
+    return this.abort;
+  }
+
+  attempt(fd: number): number {
+    return binding.mqSend(fd, this.msg, 0, this.msg.length, this.prio);
+  }
+
+  override value(): undefined {
+    return undefined;
+  }
+
+  override mapError(err: Error): Error {
+    return pathError("mq_send", this.name, err);
+  }
+}
+
+/** An mq_receive under the poller: EAGAIN (an empty queue) waits until the fd is readable. */
+class ReceiveOp extends Op {
+  readonly dir = R;
+  constructor(
+    resolve: (v: MQReceived) => void,
+    reject: (err: Error) => void,
+    readonly name: string,
+    readonly buf: Uint8Array,
+    readonly abort: AbortSignal | undefined,
+  ) {
+    super(resolve as (v: never) => void, reject);
+  }
+
+  override get signal(): AbortSignal | undefined {
+    return this.abort;
+  }
+
+  attempt(fd: number): number {
+    return binding.mqReceive(fd, this.buf, 0, this.buf.length, prioOut);
+  }
+
+  /** Made at once after the attempt, holding the read lock: the next receive reuses prioOut. */
+  override value(n: number): MQReceived {
+    return { n, priority: prioOut[0]! };
+  }
+
+  override mapError(err: Error): Error {
+    return pathError("mq_receive", this.name, err);
+  }
+}
+
+/**
  * MessageQueue is an open POSIX message queue. `send` and `receive` move one whole message;
  * `receive` on an empty queue and `send` on a full one wait, until the read or write deadline
  * (`setReadDeadline`, `setWriteDeadline`), the call's `signal`, or close ends the wait with
@@ -127,9 +192,8 @@ export class MessageQueue extends FDDeadlines implements AsyncIterable<MQMessage
     if (!Number.isInteger(prio) || prio < 0 || prio > maxPriority) {
       return Promise.reject(invalidArg("priority", `an integer from 0 to ${maxPriority}`, prio));
     }
-    const map = (err: Error) => pathError("mq_send", this.#name, err);
-    const send = (fd: number) => binding.mqSend(fd, msg, 0, msg.length, prio);
-    return this.pfd.rawWrite(send, map, opts.signal).then(() => undefined);
+    const signal = opts.signal;
+    return this.pfd.run<void>((res, rej) => new SendOp(res, rej, this.#name, msg, prio, signal), signal);
   }
 
   /**
@@ -139,15 +203,8 @@ export class MessageQueue extends FDDeadlines implements AsyncIterable<MQMessage
    */
   receive(buf: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<MQReceived> {
     if (!isBytes(buf)) return Promise.reject(invalidArg("buf", "a Uint8Array", buf));
-    let priority = 0;
-    const map = (err: Error) => pathError("mq_receive", this.#name, err);
-    const receive = (fd: number) => {
-      const n = binding.mqReceive(fd, buf, 0, buf.length, prioOut);
-      // Read at once: the next receive in line reuses prioOut.
-      if (n >= 0) priority = prioOut[0]!;
-      return n;
-    };
-    return this.pfd.rawRead(receive, map, opts.signal).then((n) => ({ n, priority }));
+    const signal = opts.signal;
+    return this.pfd.run<MQReceived>((res, rej) => new ReceiveOp(res, rej, this.#name, buf, signal), signal);
   }
 
   /** attributes reads the queue's size limits and how many messages it holds now. */

@@ -38,7 +38,7 @@ import {
   type WriteErrorMapper,
 } from "./op.js";
 
-export { R, W, type Dir, type MsgReader, type ReadErrorMapper, type WriteErrorMapper } from "./op.js";
+export { Op, R, W, type Dir, type MsgReader, type ReadErrorMapper, type WriteErrorMapper } from "./op.js";
 
 /** Options of an {@link FD}. */
 export interface FDOptions {
@@ -219,9 +219,19 @@ export class FD {
   }
 
   #raw(dir: Dir, fn: (fd: number) => number, mapper?: (err: Error) => Error, signal?: AbortSignal): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      if (signal === undefined) this.#start(new RawOp(resolve, reject, dir, fn, mapper));
-      else this.#startAbortable(signal, resolve, reject, (res, rej) => new RawOp(res, rej, dir, fn, mapper, signal));
+    return this.run<number>((res, rej) => new RawOp(res, rej, dir, fn, mapper, signal), signal);
+  }
+
+  /**
+   * run runs an operation the caller built (an {@link Op} subclass, made by `make` around the
+   * promise's settlers) through the loop every read and write runs in: a message queue's
+   * receive and send, whose results are more than a count. With `signal`, which must be the
+   * op's own `signal`, an abort ends it alone, as for accept.
+   */
+  run<T>(make: (resolve: (v: T) => void, reject: (err: Error) => void) => Op, signal?: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (signal === undefined) this.#start(make(resolve, reject));
+      else this.#startAbortable(signal, resolve, reject, make);
     });
   }
 
