@@ -89,24 +89,42 @@ function limitsNote(maxMsg: number, msgSize: number): string {
 }
 
 /**
- * An mq_send under the poller: EAGAIN (a full queue) waits until the fd is writable. One
- * object per call holds what the call needs, so a send costs one promise and no closures.
+ * A queue call under the poller, one object per call holding what it needs, so that a send or
+ * a receive costs one promise and no closures: EAGAIN (a full queue for a send, an empty one
+ * for a receive) waits until the fd is writable or readable. Errors read "CALL NAME: ...".
  */
-class SendOp extends Op {
-  readonly dir = W;
+abstract class QueueOp extends Op {
   constructor(
-    resolve: (v: void) => void,
+    resolve: (v: never) => void,
     reject: (err: Error) => void,
+    readonly call: string,
     readonly name: string,
-    readonly msg: Uint8Array,
-    readonly prio: number,
     readonly abort: AbortSignal | undefined,
   ) {
-    super(resolve as (v: never) => void, reject);
+    super(resolve, reject);
   }
 
   override get signal(): AbortSignal | undefined {
     return this.abort;
+  }
+
+  override mapError(err: Error): Error {
+    return pathError(this.call, this.name, err);
+  }
+}
+
+/** mq_send of one message. */
+class SendOp extends QueueOp {
+  readonly dir = W;
+  constructor(
+    resolve: (v: void) => void,
+    reject: (err: Error) => void,
+    name: string,
+    abort: AbortSignal | undefined,
+    readonly msg: Uint8Array,
+    readonly prio: number,
+  ) {
+    super(resolve as (v: never) => void, reject, "mq_send", name, abort);
   }
 
   attempt(fd: number): number {
@@ -116,27 +134,19 @@ class SendOp extends Op {
   override value(): undefined {
     return undefined;
   }
-
-  override mapError(err: Error): Error {
-    return pathError("mq_send", this.name, err);
-  }
 }
 
-/** An mq_receive under the poller: EAGAIN (an empty queue) waits until the fd is readable. */
-class ReceiveOp extends Op {
+/** mq_receive of one message into `buf`. */
+class ReceiveOp extends QueueOp {
   readonly dir = R;
   constructor(
     resolve: (v: MQReceived) => void,
     reject: (err: Error) => void,
-    readonly name: string,
+    name: string,
+    abort: AbortSignal | undefined,
     readonly buf: Uint8Array,
-    readonly abort: AbortSignal | undefined,
   ) {
-    super(resolve as (v: never) => void, reject);
-  }
-
-  override get signal(): AbortSignal | undefined {
-    return this.abort;
+    super(resolve as (v: never) => void, reject, "mq_receive", name, abort);
   }
 
   attempt(fd: number): number {
@@ -146,10 +156,6 @@ class ReceiveOp extends Op {
   /** Made at once after the attempt, holding the read lock: the next receive reuses prioOut. */
   override value(n: number): MQReceived {
     return { n, priority: prioOut[0]! };
-  }
-
-  override mapError(err: Error): Error {
-    return pathError("mq_receive", this.name, err);
   }
 }
 
@@ -193,7 +199,7 @@ export class MessageQueue extends FDDeadlines implements AsyncIterable<MQMessage
       return Promise.reject(invalidArg("priority", `an integer from 0 to ${maxPriority}`, prio));
     }
     const signal = opts.signal;
-    return this.pfd.run<void>((res, rej) => new SendOp(res, rej, this.#name, msg, prio, signal), signal);
+    return this.pfd.run<void>((res, rej) => new SendOp(res, rej, this.#name, signal, msg, prio), signal);
   }
 
   /**
@@ -204,7 +210,7 @@ export class MessageQueue extends FDDeadlines implements AsyncIterable<MQMessage
   receive(buf: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<MQReceived> {
     if (!isBytes(buf)) return Promise.reject(invalidArg("buf", "a Uint8Array", buf));
     const signal = opts.signal;
-    return this.pfd.run<MQReceived>((res, rej) => new ReceiveOp(res, rej, this.#name, buf, signal), signal);
+    return this.pfd.run<MQReceived>((res, rej) => new ReceiveOp(res, rej, this.#name, signal, buf), signal);
   }
 
   /** attributes reads the queue's size limits and how many messages it holds now. */
