@@ -39,9 +39,17 @@ static int sk_mq_open(const char* name, int oflag, int mode, long maxmsg,
   return q == (mqd_t) -1 ? -errno : (int) q;
 }
 
+/* A zero-length message or buffer may come with a NULL pointer (an empty
+ * Uint8Array has no storage), which glibc declares mq_send and mq_receive
+ * never take: they get this byte instead.
+ */
+static char sk_mq_none;
+
 static int sk_mq_send(int q, const void* p, size_t n, unsigned prio) {
   int rc;
 
+  if (p == NULL)
+    p = &sk_mq_none;
   do rc = mq_send((mqd_t) q, p, n, prio);
   while (rc == -1 && errno == EINTR);
   return rc == -1 ? -errno : 0;
@@ -50,6 +58,8 @@ static int sk_mq_send(int q, const void* p, size_t n, unsigned prio) {
 static long sk_mq_receive(int q, void* p, size_t n, unsigned* prio) {
   ssize_t rc;
 
+  if (p == NULL)
+    p = &sk_mq_none;
   do rc = mq_receive((mqd_t) q, p, n, prio);
   while (rc == -1 && errno == EINTR);
   return rc == -1 ? -errno : (long) rc;
