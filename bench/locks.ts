@@ -8,7 +8,7 @@
  *   `release()` (mkdir, stat, rmdir).
  * - `lock-handoff-p50`, `lock-handoff-p99`: two processes (CPU 0 and CPU 1) hand one lock back
  *   and forth; each handoff is timed from the holder's release to the waiter's acquisition
- *   (CLOCK_MONOTONIC, the same clock in both processes). The holder waits 1 ms before each
+ *   (CLOCK_MONOTONIC, the same clock in both processes). The holder waits 4 ms before each
  *   release, so the waiter is really waiting: sockit in the kernel on a waiter thread,
  *   proper-lockfile in its retry loop, given its fastest setting (a retry every 1 ms; its
  *   default is not to retry at all).
@@ -22,6 +22,13 @@ import properLockfile from "proper-lockfile";
 import { lockFile, type FileLock } from "../src/index.js";
 import { Child, Meter, alternate, emit, makeResult, runOnce, stdinEnd, type Impl } from "./harness.js";
 import type { BenchOptions, Role, Workload } from "./harness.js";
+
+/**
+ * The holder's pause before each release, so that the other side is really waiting: a wait
+ * reaches the kernel only once its waiter thread has started, which took over 1 ms in the slow
+ * tail here (with a 1 ms pause the p99 then counted thread starts, not handoffs).
+ */
+const pauseMs = 4;
 
 /** Handoffs per trial, split between the two directions. */
 const handoffs = 400;
@@ -113,7 +120,7 @@ function lines(sock: net.Socket): () => Promise<string> {
 
 /**
  * One side of the handoff. Side a takes the lock first and listens for side b's control
- * conn; then in each round the holder waits 1 ms, stamps the time, releases and sends the
+ * conn; then in each round the holder waits `pauseMs`, stamps the time, releases and sends the
  * stamp; the waiter, whose acquire returns, stamps its own time, says "got" (after which the
  * former holder starts waiting), and records the difference. Emits `{ us: [...] }`.
  */
@@ -142,7 +149,7 @@ async function handoffSide(a: HandoffArgs): Promise<void> {
   const us: number[] = [];
   for (let r = 0; r < a.n; r++) {
     if (holding) {
-      await new Promise((res) => setTimeout(res, 1));
+      await new Promise((res) => setTimeout(res, pauseMs));
       const t = now();
       await lk.release();
       sock.write(`t ${t}\n`);
