@@ -67,6 +67,21 @@ describe("lockFile and tryLockFile", () => {
     await lock[Symbol.asyncDispose](); // idempotent
   });
 
+  it("a lock held by flock(1) keeps sockit out until flock(1) lets go", async () => {
+    const p = lockPath();
+    const holder = spawn("flock", [p, "-c", "echo locked; read _"], { stdio: ["pipe", "pipe", "inherit"] });
+    const exited = new Promise((r) => holder.once("exit", r));
+    await within(new Promise((r) => holder.stdout.once("data", r)), LIMIT, "flock(1) to take the lock");
+    assert.equal(await tryLockFile(p), null, "held by flock(1)");
+    assert.equal(await tryLockFile(p, { mode: "shared" }), null, "not even shared");
+    const pending = lockFile(p);
+    assert.equal(await settle(pending, 100), "pending");
+    holder.stdin.end("\n"); // its command ends, and flock(1) exits, letting go
+    const lock = await within(pending, LIMIT, "the lock after flock(1) let go");
+    await lock.close();
+    await within(exited, LIMIT, "flock(1) to exit");
+  });
+
   it("await using releases at the end of the block", async () => {
     const p = lockPath();
     {
