@@ -173,8 +173,12 @@ static void sk_waiter_cancel(sk_waiter_t* w) {
                  SK_WAITER_RESEND_MS);
 }
 
-/* The thread has finished: join it (it is past its last use of `w`), then
- * report. The handles close here, so nothing fires again.
+/* The thread has stored its result (before `finished`, which orders it) and
+ * has nothing left to do but return. The result is reported first and the
+ * thread joined after, so that the caller's continuation, which runs inside
+ * the callback, does not wait for the thread's exit (on a single CPU the
+ * exit needs the CPU this callback holds). The handles close after the
+ * join, so nothing fires again; the thread never outlives them.
  */
 static void sk_waiter_on_done(uv_async_t* handle) {
   napi_handle_scope scope;
@@ -185,27 +189,26 @@ static void sk_waiter_on_done(uv_async_t* handle) {
   w = handle->data;
   if (w->joined || !atomic_load(&w->finished))
     return;
+  uv_timer_stop(&w->resend);
+  if (!w->torn_down) {
+    env = w->env;
+    if (napi_open_handle_scope(env, &scope) == napi_ok) {
+      if (napi_create_int32(env, w->result, &argv[0]) == napi_ok)
+        sk_env_call(env, w->callback, 1, argv);
+      napi_close_handle_scope(env, scope);
+    }
+    /* The callback is called once: let it go, or the strong reference
+     * would keep it, and the external it closes over, alive for good. `w`
+     * is still ours: its handles close and its finalizer runs only later.
+     */
+    napi_delete_reference(env, w->callback);
+    w->callback = NULL;
+  }
   pthread_join(w->thread, NULL);
   w->joined = 1;
-  uv_timer_stop(&w->resend);
   sk_waiter_begin_close(w);
-  if (w->torn_down) {
-    if (w->ops->abandon != NULL)
-      w->ops->abandon(w->arg, w->result);
-    return;
-  }
-  env = w->env;
-  if (napi_open_handle_scope(env, &scope) != napi_ok)
-    return;
-  if (napi_create_int32(env, w->result, &argv[0]) == napi_ok)
-    sk_env_call(env, w->callback, 1, argv);
-  napi_close_handle_scope(env, scope);
-  /* The callback is called once: let it go, or the strong reference would
-   * keep it, and the external it closes over, alive for good. `w` is still
-   * ours: its handles close and its finalizer runs only after this returns.
-   */
-  napi_delete_reference(env, w->callback);
-  w->callback = NULL;
+  if (w->torn_down && w->ops->abandon != NULL)
+    w->ops->abandon(w->arg, w->result);
 }
 
 static void sk_waiter_cleanup(napi_async_cleanup_hook_handle hook, void* arg) {
