@@ -36,6 +36,14 @@ export interface DialerOptions {
    * negative leaves keep-alive off.
    */
   keepAlive?: number;
+  /**
+   * How long a "tcp" dial to a name with both IPv6 and IPv4 addresses waits on the first
+   * family's addresses before racing the other's (Go's `FallbackDelay`, RFC 6555's Happy
+   * Eyeballs), in milliseconds: 0 or absent means Go's 300; negative turns the race off, so
+   * the addresses are tried one after another. A first family that fails sooner starts the
+   * other at once.
+   */
+  fallbackDelay?: number;
 }
 
 /** Options of one dial: a Dialer's options plus an AbortSignal (Go's `context.Context`). */
@@ -43,6 +51,9 @@ export interface DialOptions extends DialerOptions {
   /** Aborting cancels the dial at any point, name resolution included. */
   signal?: AbortSignal;
 }
+
+/** Go's default FallbackDelay: the fallback family's head start is 300 ms. */
+const defaultFallbackDelay = 300;
 
 /** Go's `saneMinimum`: each address of a serial dial gets at least this much time. */
 const saneMinimum = 2000;
@@ -83,10 +94,32 @@ class Scope {
     }
   }
 
+  /** cancel aborts the scope's signal (a racer that lost: "operation was canceled"), then lets go. */
+  cancel(): void {
+    if (!this.signal.aborted) this.#ctl.abort();
+    this.dispose();
+  }
+
   dispose(): void {
     this.#timer?.stop();
     this.parent?.removeEventListener("abort", this.#onAbort);
   }
+}
+
+/**
+ * partition splits `addrs` by family, as Go's addrList.partition(isIPv4): the first address
+ * and every one of its family are the primaries, the rest the fallbacks, each in order.
+ */
+function partition(addrs: Addr[]): [Addr[], Addr[]] {
+  const primaries: Addr[] = [];
+  const fallbacks: Addr[] = [];
+  let first: boolean | null = null;
+  for (const a of addrs) {
+    const v4 = a instanceof TCPAddr && a.ip !== null && a.ip.to4() !== null;
+    first ??= v4;
+    (v4 === first ? primaries : fallbacks).push(a);
+  }
+  return [primaries, fallbacks];
 }
 
 /**
@@ -102,6 +135,7 @@ export class Dialer {
   readonly deadline: number;
   readonly localAddr: Addr | null;
   readonly keepAlive: number;
+  readonly fallbackDelay: number;
 
   constructor(opts: DialerOptions = {}) {
     this.timeout = opts.timeout ?? 0;
@@ -109,6 +143,7 @@ export class Dialer {
     this.deadline = d === undefined ? 0 : typeof d === "number" ? d : d.getTime();
     this.localAddr = opts.localAddr ?? null;
     this.keepAlive = opts.keepAlive ?? 0;
+    this.fallbackDelay = opts.fallbackDelay ?? 0;
   }
 
   /** The dial's deadline in epoch ms, 0 for none: the earlier of timeout and deadline. */
@@ -121,7 +156,9 @@ export class Dialer {
 
   /**
    * dial connects to `address` on `network` (any of Go's twelve; see {@link dial}). Host names are
-   * resolved and their addresses tried in turn, the time left shared among them.
+   * resolved and their addresses tried in turn, the time left shared among them; for "tcp",
+   * a name with IPv6 and IPv4 addresses races the two families (Happy Eyeballs, Go's
+   * dialParallel; see {@link DialerOptions.fallbackDelay}).
    *
    * @example
    * const conn = await new Dialer().dial("tcp", "localhost:80");
@@ -145,10 +182,68 @@ export class Dialer {
       } catch (err) {
         throw new OpError("dial", network, null, null, err as Error);
       }
+      // Go races the families for "tcp" alone, unless FallbackDelay is negative.
+      if (network === "tcp" && this.fallbackDelay >= 0) {
+        const [primaries, fallbacks] = partition(addrs);
+        if (fallbacks.length > 0) return await this.#dialParallel(network, primaries, fallbacks, signal, deadline);
+      }
       return await this.#dialSerial(network, addrs, signal, deadline);
     } finally {
       scope?.dispose();
     }
+  }
+
+  /**
+   * Races two serial dials, Go's dialParallel: the primaries at once, the fallbacks after
+   * `fallbackDelay` or as soon as the primaries fail. The first conn wins, the other racer is
+   * cancelled, and a conn it makes all the same is closed. When both fail, the primaries'
+   * error is the dial's, as in Go.
+   */
+  #dialParallel(network: string, primaries: Addr[], fallbacks: Addr[], signal: AbortSignal | null, deadline: number): Promise<Conn> {
+    return new Promise<Conn>((resolve, reject) => {
+      const scopes: Scope[] = [];
+      let returned = false;
+      let fallbackStarted = false;
+      let primaryErr: Error | null = null;
+      let failed = 0;
+      const finish = (): void => {
+        returned = true;
+        clearTimeout(timer);
+        for (const sc of scopes) sc.cancel();
+      };
+      const settle = (c: Conn | null, err: Error | null, primary: boolean): void => {
+        if (returned) {
+          if (c !== null) void c.close().catch(() => {});
+          return;
+        }
+        if (c !== null) {
+          finish();
+          return resolve(c);
+        }
+        if (primary) primaryErr = err;
+        if (++failed === 2) {
+          finish();
+          return reject(primaryErr);
+        }
+        if (primary && !fallbackStarted) startFallback();
+      };
+      const race = (addrs: Addr[], primary: boolean): void => {
+        const sc = new Scope(signal, 0);
+        scopes.push(sc);
+        this.#dialSerial(network, addrs, sc.signal, deadline).then(
+          (c) => settle(c, null, primary),
+          (err: unknown) => settle(null, err as Error, primary),
+        );
+      };
+      const startFallback = (): void => {
+        if (fallbackStarted || returned) return;
+        fallbackStarted = true;
+        clearTimeout(timer);
+        race(fallbacks, false);
+      };
+      race(primaries, true);
+      const timer = setTimeout(startFallback, this.fallbackDelay === 0 ? defaultFallbackDelay : this.fallbackDelay);
+    });
   }
 
   /** Tries each address in turn; the first success wins, else the first error is thrown. */
