@@ -5,6 +5,9 @@
 import { OpError, AddrError, abortError, errTimeout, errMissingAddress, type Addr } from "./errors.js";
 import { TCPAddr, UDPAddr, IPAddr, UnixAddr } from "./addr.js";
 import { resolveAddrList, isIPv4 } from "./ipsock.js";
+import { splitHostPort } from "./hostport.js";
+import { parseIPZone } from "./ipparse.js";
+import { invalidArg } from "../sys/args.js";
 import { LongTimer } from "../poll/deadline.js";
 import type { Conn } from "./conn.js";
 import type { Listener, SocketListener } from "./listener.js";
@@ -44,6 +47,16 @@ export interface DialerOptions {
    * other at once.
    */
   fallbackDelay?: number;
+  /**
+   * How a "tcp" dial to a name races its addresses: `"go"` (the default) as Go's dialParallel,
+   * by `fallbackDelay`; `"rfc8305"` as RFC 8305's Happy Eyeballs v2, which Go does not do: the
+   * IPv6 and IPv4 lookups run side by side, an IPv4 answer waits up to 50 ms (the resolution
+   * delay) for the IPv6 one, the addresses are interleaved from IPv6 on, and a new attempt
+   * starts every 250 ms (the connection attempt delay) or as soon as the last one fails,
+   * earlier ones still running, until one connects. Without a local address only; with one,
+   * the dial is Go's.
+   */
+  happyEyeballs?: "go" | "rfc8305";
 }
 
 /** Options of one dial: a Dialer's options plus an AbortSignal (Go's `context.Context`). */
@@ -54,6 +67,10 @@ export interface DialOptions extends DialerOptions {
 
 /** Go's default FallbackDelay: the fallback family's head start is 300 ms. */
 const defaultFallbackDelay = 300;
+
+/** RFC 8305's recommended Resolution Delay and Connection Attempt Delay (sections 3 and 5). */
+const resolutionDelay = 50;
+const attemptDelay = 250;
 
 /** Go's `saneMinimum`: each address of a serial dial gets at least this much time. */
 const saneMinimum = 2000;
@@ -136,6 +153,7 @@ export class Dialer {
   readonly localAddr: Addr | null;
   readonly keepAlive: number;
   readonly fallbackDelay: number;
+  readonly happyEyeballs: "go" | "rfc8305";
 
   constructor(opts: DialerOptions = {}) {
     this.timeout = opts.timeout ?? 0;
@@ -144,6 +162,9 @@ export class Dialer {
     this.localAddr = opts.localAddr ?? null;
     this.keepAlive = opts.keepAlive ?? 0;
     this.fallbackDelay = opts.fallbackDelay ?? 0;
+    const he = opts.happyEyeballs ?? "go";
+    if (he !== "go" && he !== "rfc8305") throw invalidArg("happyEyeballs", '"go" or "rfc8305"', he);
+    this.happyEyeballs = he;
   }
 
   /** The dial's deadline in epoch ms, 0 for none: the earlier of timeout and deadline. */
@@ -176,6 +197,10 @@ export class Dialer {
     const scope = parent === null && deadline === 0 ? null : new Scope(parent, deadline);
     try {
       const signal = scope?.signal ?? null;
+      if (network === "tcp" && this.happyEyeballs === "rfc8305" && this.localAddr === null) {
+        const staggered = await this.#resolveRFC8305(address, signal);
+        if (staggered !== null) return await this.#dialStaggered(network, staggered, signal, deadline);
+      }
       let addrs: Addr[];
       try {
         addrs = await resolveAddrList("dial", network, address, this.localAddr, signal ?? undefined);
@@ -191,6 +216,105 @@ export class Dialer {
     } finally {
       scope?.dispose();
     }
+  }
+
+  /**
+   * The addresses of a "tcp" dial in RFC 8305's order, or null for a literal (or an empty
+   * host), which the usual path dials. The two families are looked up side by side; when the
+   * IPv4 answer comes first, the IPv6 one is given `resolutionDelay` more; then the lists are
+   * interleaved from IPv6 on. One family failing is no failure; both failing is the dial's
+   * error, the IPv6 lookup's first.
+   */
+  async #resolveRFC8305(address: string, signal: AbortSignal | null): Promise<Addr[] | null> {
+    let host: string;
+    try {
+      [host] = splitHostPort(address);
+    } catch (err) {
+      throw new OpError("dial", "tcp", null, null, err as Error);
+    }
+    if (host === "" || parseIPZone(host)[0] !== null) return null;
+    const sig = signal ?? undefined;
+    type Answer = { addrs: Addr[] } | { err: Error };
+    const ask = (net: string): Promise<Answer> =>
+      resolveAddrList("dial", net, address, null, sig).then(
+        (addrs) => ({ addrs }),
+        (err: unknown) => ({ err: err as Error }),
+      );
+    const v6 = ask("tcp6");
+    const v4 = ask("tcp4");
+    const first = await Promise.race([v6.then((a) => ["6", a] as const), v4.then((a) => ["4", a] as const)]);
+    let a6: Answer | null = first[0] === "6" ? first[1] : null;
+    const a4 = first[0] === "4" ? first[1] : await v4;
+    if (a6 === null && !("addrs" in a4)) a6 = await v6; // IPv4 failed: IPv6 is all there is.
+    else if (a6 === null) {
+      // The IPv4 answer came first: the IPv6 one gets the resolution delay.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), resolutionDelay)));
+      a6 = await Promise.race([v6, late]);
+      clearTimeout(timer);
+    }
+    const l6 = a6 !== null && "addrs" in a6 ? a6.addrs : [];
+    const l4 = "addrs" in a4 ? a4.addrs : [];
+    if (l6.length === 0 && l4.length === 0) {
+      const err = a6 !== null && "err" in a6 ? a6.err : "err" in a4 ? a4.err : errMissingAddress;
+      throw new OpError("dial", "tcp", null, null, err);
+    }
+    const out: Addr[] = [];
+    for (let i = 0; i < Math.max(l6.length, l4.length); i++) {
+      if (i < l6.length) out.push(l6[i]!);
+      if (i < l4.length) out.push(l4[i]!);
+    }
+    return out;
+  }
+
+  /**
+   * RFC 8305's connection attempts: one address at a time, the next after `attemptDelay` or
+   * at once when the latest fails, earlier attempts left running; the first conn wins, the
+   * rest are aborted (a conn one makes all the same is closed). When every attempt fails, the
+   * first error is the dial's, as in a serial dial.
+   */
+  #dialStaggered(network: string, addrs: Addr[], signal: AbortSignal | null, deadline: number): Promise<Conn> {
+    return new Promise<Conn>((resolve, reject) => {
+      const scopes: Scope[] = [];
+      let next = 0;
+      let live = 0;
+      let returned = false;
+      let firstErr: Error | null = null;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (): void => {
+        returned = true;
+        clearTimeout(timer);
+        for (const sc of scopes) sc.cancel();
+      };
+      const start = (): void => {
+        clearTimeout(timer);
+        if (returned || next >= addrs.length) return;
+        const ra = addrs[next++]!;
+        const sc = new Scope(signal, deadline);
+        scopes.push(sc);
+        live++;
+        this.#dialSingle(network, ra, sc.signal).then(
+          (c) => {
+            live--;
+            if (returned) return void c.close().catch(() => {});
+            finish();
+            resolve(c);
+          },
+          (err: unknown) => {
+            live--;
+            firstErr ??= err as Error;
+            if (returned) return;
+            if (next < addrs.length) return start();
+            if (live === 0) {
+              finish();
+              reject(firstErr);
+            }
+          },
+        );
+        if (next < addrs.length) timer = setTimeout(start, attemptDelay);
+      };
+      start();
+    });
   }
 
   /**

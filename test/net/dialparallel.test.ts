@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import type { LookupAddress } from "node:dns";
 import { Dialer, OpError, TCPConn } from "../../src/index.js";
-import { lookupHooks } from "../../src/net/lookup.js";
-import { PythonPeer, guardFdLeaks, hasIPv6, openFds, within } from "../helpers.js";
+import { lookupHooks, pendingLookups } from "../../src/net/lookup.js";
+import { PythonPeer, guardFdLeaks, hasIPv6, openFds, until, within } from "../helpers.js";
 
 guardFdLeaks();
 
@@ -237,5 +237,85 @@ describe("Happy Eyeballs: Dialer.fallbackDelay and Go's dialParallel", () => {
     } finally {
       await new Promise((r) => srv.close(r));
     }
+  });
+});
+
+describe("RFC 8305 (happyEyeballs: \"rfc8305\")", () => {
+  /** Makes `name` resolve per family, each answer after its delay in ms. */
+  function resolvesPerFamily(v6: { address: string; after: number } | null, v4: { address: string; after: number } | null): void {
+    lookupHooks.system = (host, family): Promise<LookupAddress[]> => {
+      assert.equal(host, name);
+      const a = family === 6 ? v6 : family === 4 ? v4 : null;
+      return new Promise((resolve, reject) =>
+        setTimeout(() => (a === null ? reject(Object.assign(new Error("no such host"), { code: "ENOTFOUND" })) : resolve([{ address: a.address, family }])), a?.after ?? 0),
+      );
+    };
+  }
+
+  it("starts with IPv6, and the next attempt 250 ms later, the first still running", async (t) => {
+    if (!(await hasIPv6())) return t.skip("no ::1 here");
+    const srv = await silentV6LiveV4();
+    try {
+      resolvesPerFamily({ address: "::1", after: 0 }, { address: "127.0.0.1", after: 0 });
+      const fds = openFds();
+      const t0 = Date.now();
+      const c = await within(new Dialer({ happyEyeballs: "rfc8305" }).dial("tcp", `${name}:${srv.port}`), LIMIT, "the dial");
+      const took = Date.now() - t0;
+      assert.equal(c.remoteAddr()?.toString(), `127.0.0.1:${srv.port}`);
+      assert.ok(took >= 200 && took < 3000, `the IPv4 attempt started about 250 ms after the IPv6 one: ${took} ms`);
+      await c.close();
+      await new Promise((r) => setTimeout(r, 20));
+      assert.ok(openFds() <= fds, "the IPv6 attempt was aborted and closed");
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("a late IPv6 answer within the 50 ms resolution delay still goes first", async (t) => {
+    const srv = await liveBoth();
+    try {
+      if (!srv.v6) return t.skip("cannot listen on ::1 and 127.0.0.1 at one port here");
+      resolvesPerFamily({ address: "::1", after: 20 }, { address: "127.0.0.1", after: 0 });
+      const c = await within(new Dialer({ happyEyeballs: "rfc8305" }).dial("tcp", `${name}:${srv.port}`), LIMIT, "the dial");
+      assert.equal(c.remoteAddr()?.toString(), `[::1]:${srv.port}`);
+      await c.close();
+      // Past the delay, IPv4 starts alone and wins first.
+      resolvesPerFamily({ address: "::1", after: 400 }, { address: "127.0.0.1", after: 0 });
+      const c4 = await within(new Dialer({ happyEyeballs: "rfc8305" }).dial("tcp", `${name}:${srv.port}`), LIMIT, "the dial");
+      assert.equal(c4.remoteAddr()?.toString(), `127.0.0.1:${srv.port}`);
+      await c4.close();
+      // The IPv6 lookup the dial did not wait for still runs; later dials would share it.
+      await until(() => pendingLookups() === 0, "the late IPv6 lookup to end");
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("a refused attempt starts the next at once; one family missing is no failure; both failing is", async () => {
+    const srv = net.createServer((s) => s.end());
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const port = (srv.address() as net.AddressInfo).port;
+    try {
+      resolvesPerFamily({ address: "::1", after: 0 }, { address: "127.0.0.1", after: 0 });
+      const t0 = Date.now();
+      const c = await within(new Dialer({ happyEyeballs: "rfc8305" }).dial("tcp", `${name}:${port}`), LIMIT, "the dial");
+      assert.equal(c.remoteAddr()?.toString(), `127.0.0.1:${port}`);
+      assert.ok(Date.now() - t0 < 200, "no 250 ms wait after a refusal");
+      await c.close();
+      resolvesPerFamily(null, { address: "127.0.0.1", after: 0 });
+      const only4 = await within(new Dialer({ happyEyeballs: "rfc8305" }).dial("tcp", `${name}:${port}`), LIMIT, "IPv4 only");
+      await only4.close();
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
+    const dead = await refusedPort();
+    resolvesPerFamily({ address: "::1", after: 0 }, { address: "127.0.0.1", after: 0 });
+    const err = await new Dialer({ happyEyeballs: "rfc8305" }).dial("tcp", `${name}:${dead}`).catch((e: unknown) => e as OpError);
+    assert.ok(err instanceof OpError);
+    assert.match(err.message, new RegExp(`^dial tcp \\[::1\\]:${dead}: connect: `), "the first attempt's error");
+    resolvesPerFamily(null, null);
+    const none = await new Dialer({ happyEyeballs: "rfc8305" }).dial("tcp", `${name}:${dead}`).catch((e: unknown) => e as OpError);
+    assert.match((none as OpError).message, /^dial tcp: lookup dual\.sockit\.test/);
+    assert.throws(() => new Dialer({ happyEyeballs: "v3" as "go" }), { name: "TypeError" });
   });
 });
