@@ -56,6 +56,7 @@ export {
   MSG_CTRUNC,
   type ControlMessage,
 } from "./net/cmsg.js";
+export { netPipe, PipeConn, ErrClosedPipe } from "./net/pipe.js";
 export { File, newFile } from "./ipc/file.js";
 export { pipe, mkfifo } from "./ipc/pipe.js";
 export {
