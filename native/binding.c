@@ -329,6 +329,7 @@ NAPI_MODULE_INIT() {
     SK_METHOD("setsockoptInt", sk_sockopt_set_int_js),
     SK_METHOD("setsockoptLinger", sk_sockopt_set_linger_js),
     SK_METHOD("setsockoptBytes", sk_sockopt_set_bytes_js),
+    SK_METHOD("peerCredentials", sk_sockopt_peer_credentials_js),
     SK_METHOD("sockaddrInet", sk_sockaddr_inet_js),
     SK_METHOD("sockaddrUnix", sk_sockaddr_unix_js),
     SK_METHOD("getsockname", sk_sockaddr_getsockname_js),

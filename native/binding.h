@@ -255,6 +255,8 @@ napi_value sk_sockopt_get_int_js(napi_env env, napi_callback_info info);
 napi_value sk_sockopt_set_int_js(napi_env env, napi_callback_info info);
 napi_value sk_sockopt_set_linger_js(napi_env env, napi_callback_info info);
 napi_value sk_sockopt_set_bytes_js(napi_env env, napi_callback_info info);
+napi_value sk_sockopt_peer_credentials_js(napi_env env,
+                                          napi_callback_info info);
 
 napi_value sk_sockaddr_inet_js(napi_env env, napi_callback_info info);
 napi_value sk_sockaddr_unix_js(napi_env env, napi_callback_info info);

@@ -140,3 +140,45 @@ napi_value sk_sockopt_set_bytes_js(napi_env env, napi_callback_info info) {
   }
   return sk_napi_number(env, sk_sockopt_set_bytes(fd, level, name, p, n));
 }
+
+/* peerCredentials(fd, out): the credentials of a unix socket's peer, as the
+ * kernel recorded them at connect (or socketpair): out[0] pid, out[1] uid,
+ * out[2] gid. SO_PEERCRED on Linux; elsewhere getpeereid, which has no
+ * pid (-1).
+ */
+napi_value sk_sockopt_peer_credentials_js(napi_env env,
+                                          napi_callback_info info) {
+  napi_value argv[2];
+  int32_t* out;
+  int32_t fd;
+
+  if (sk_napi_args(env, info, 2, argv) || sk_napi_int(env, argv[0], "fd", &fd) ||
+      sk_napi_int32s(env, argv[1], "out", 3, &out)) {
+    return NULL;
+  }
+#ifdef SO_PEERCRED
+  {
+    struct ucred cred;
+    socklen_t len;
+
+    len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+      return sk_napi_number(env, -errno);
+    out[0] = (int32_t) cred.pid;
+    out[1] = (int32_t) cred.uid;
+    out[2] = (int32_t) cred.gid;
+  }
+#else
+  {
+    uid_t uid;
+    gid_t gid;
+
+    if (getpeereid(fd, &uid, &gid))
+      return sk_napi_number(env, -errno);
+    out[0] = -1;
+    out[1] = (int32_t) uid;
+    out[2] = (int32_t) gid;
+  }
+#endif
+  return sk_napi_number(env, 0);
+}

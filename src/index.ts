@@ -24,7 +24,7 @@ export { SocketConn } from "./net/conn.js";
 export type { Listener } from "./net/listener.js";
 export { SocketListener } from "./net/listener.js";
 export { TCPConn, TCPListener } from "./net/tcpsock.js";
-export { UnixConn, UnixListener } from "./net/unixsock.js";
+export { UnixConn, UnixListener, type Ucred } from "./net/unixsock.js";
 export { UDPConn, type MulticastInterface } from "./net/udpsock.js";
 export { IPConn } from "./net/iprawsock.js";
 export { listenMulticastUDP } from "./net/udpsock_posix.js";

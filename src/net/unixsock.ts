@@ -4,7 +4,8 @@
  */
 import { lstatSync, statSync, unlinkSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
-import { E, Errno } from "../sys/errors.js";
+import { E, Errno, syscallError } from "../sys/errors.js";
+import { binding } from "../sys/binding.js";
 import { C } from "../sys/constants.js";
 import { ErrWriteToConnected, type Addr } from "./errors.js";
 import { INFO_ADDRLEN, INFO_FAMILY, type NetFD } from "./fd_posix.js";
@@ -26,6 +27,15 @@ function sotypeToNet(sotype: number): string {
   return "unixpacket";
 }
 
+/** A process's credentials, as SO_PEERCRED reports them (Go's `syscall.Ucred`). */
+export interface Ucred {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+const credOut = new Int32Array(3);
+
 /**
  * UnixConn is a connection on a unix domain socket, Go's `net.UnixConn`: a byte stream on
  * "unix", one message per read and write on "unixgram" and "unixpacket". `T` is what async
@@ -38,6 +48,27 @@ export class UnixConn<T extends Uint8Array | Datagram<UnixAddr> = Uint8Array> ex
   [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     const it = this.nfd.sotype === C.SOCK_DGRAM ? this.packets() : this.chunks();
     return it as AsyncGenerator<T, void, undefined>;
+  }
+
+  /**
+   * peerCredentials gives the process, user and group of the peer as the kernel recorded them
+   * when it connected (SO_PEERCRED; Go: `syscall.GetsockoptUcred(fd, SOL_SOCKET,
+   * SO_PEERCRED)` through `SyscallConn`): how a local daemon authenticates its clients. The
+   * pid is -1 where the platform does not record it (macOS). A failure is an OpError of
+   * "get" wrapping getsockopt's error.
+   *
+   * @example
+   * const { pid, uid } = conn.peerCredentials(); // the client's
+   */
+  peerCredentials(): Ucred {
+    let rc: number;
+    try {
+      rc = binding.peerCredentials(this.nfd.pfd.sysfd, credOut);
+    } catch (err) {
+      throw this.opError("get", err as Error);
+    }
+    if (rc < 0) throw this.opError("get", syscallError("getsockopt", rc));
+    return { pid: credOut[0]!, uid: credOut[1]!, gid: credOut[2]! };
   }
 
   /** closeRead shuts down the reading side: later reads see end of stream. */

@@ -97,6 +97,12 @@ export interface Binding {
   setsockoptLinger(fd: number, onoff: number, secs: number): number;
   /** setsockopt(2) of a raw option value (ipv6_mreq, ip_mreqn ... built by the caller). */
   setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): number;
+  /**
+   * The credentials of a unix socket's peer as the kernel recorded them when it connected:
+   * `out` gets [pid, uid, gid] (SO_PEERCRED; getpeereid where there is none, with pid -1).
+   * Returns 0 or -errno.
+   */
+  peerCredentials(fd: number, out: Int32Array): number;
   /** Encodes a sockaddr_in (4-byte ip) or sockaddr_in6 (16-byte ip) in the platform's layout. */
   sockaddrInet(ip: Uint8Array, port: number, scopeId: number): Uint8Array;
   /**

@@ -1,0 +1,96 @@
+/**
+ * Peer credentials (issue 10): UnixConn.peerCredentials() is what the kernel recorded of the
+ * peer at connect (SO_PEERCRED): checked against a python3 client, the same client run as
+ * another user through setpriv, and a socketpair within this process.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { listen, socketpair, dial, OpError, UnixConn } from "../../src/index.js";
+import { PythonPeer, abstractName, guardFdLeaks, within } from "../helpers.js";
+
+guardFdLeaks();
+
+const LIMIT = 10_000;
+
+/** The python3 client: connects to the abstract unix name, prints its pid, uid and gid, waits. */
+function clientScript(name: string): string {
+  return [
+    "import os, socket, sys",
+    "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
+    `s.connect("\\0" + ${JSON.stringify(name.slice(1))})`,
+    "print(os.getpid(), os.getuid(), os.getgid(), flush=True)",
+    "sys.stdin.read()",
+  ].join("\n");
+}
+
+describe("UnixConn.peerCredentials", () => {
+  it("reports a python3 client's pid, uid and gid", async () => {
+    const name = abstractName();
+    await using ln = await listen("unix", name);
+    const accepted = ln.accept();
+    const py = new PythonPeer(clientScript(name));
+    const [pid, uid, gid] = (await within(py.ready, LIMIT, "python3")).split(" ").map(Number);
+    await using c = await within(accepted, LIMIT, "the accept");
+    assert.ok(c instanceof UnixConn);
+    assert.deepEqual(c.peerCredentials(), { pid, uid, gid });
+    py.proc.stdin.end();
+    await py.done();
+  });
+
+  it("reports another user's ids for a client run as uid 65534 (setpriv)", async (t) => {
+    if (process.getuid?.() !== 0) return t.skip("needs root to run a client as another user");
+    const name = abstractName();
+    await using ln = await listen("unix", name);
+    const accepted = ln.accept();
+    accepted.catch(() => {}); // a skip below closes the listener under it
+    // Abstract names have no file permissions, so the other user can connect.
+    // The system's python3: one under /root (pyenv) is out of the other user's reach.
+    const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    const args = ["--reuid=65534", "--regid=65534", "--clear-groups", python, "-c", clientScript(name)];
+    const proc = spawn("setpriv", args, { stdio: ["pipe", "pipe", "pipe"] });
+    const line = await within(
+      new Promise<string>((resolve, reject) => {
+        proc.stdout.setEncoding("utf8").once("data", (d: string) => resolve(d.trim()));
+        proc.once("error", reject);
+        proc.once("exit", (code) => reject(new Error(`setpriv exited ${code}`)));
+      }),
+      LIMIT,
+      "the other user's client",
+    ).catch((err: Error) => err);
+    if (line instanceof Error) {
+      proc.kill();
+      return t.skip(`setpriv could not run python3 as uid 65534: ${line.message}`);
+    }
+    const [pid, uid, gid] = line.split(" ").map(Number);
+    assert.equal(uid, 65534);
+    await using c = await within(accepted, LIMIT, "the accept");
+    assert.deepEqual((c as UnixConn).peerCredentials(), { pid, uid: 65534, gid: 65534 });
+    proc.stdin.end();
+    await new Promise((r) => proc.once("exit", r));
+  });
+
+  it("a socketpair's peer and a dialed conn's server are this process", async () => {
+    const [a, b] = await socketpair("unix");
+    const me = { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() };
+    assert.deepEqual(a.peerCredentials(), me);
+    assert.deepEqual(b.peerCredentials(), me);
+    await a.close();
+    await b.close();
+    const name = abstractName();
+    await using ln = await listen("unix", name);
+    const accepted = ln.accept();
+    await using d = await dial("unix", name);
+    await using s = await accepted;
+    assert.deepEqual(d.peerCredentials(), me, "a listener's credentials are those of the process that listened");
+    assert.deepEqual((s as UnixConn).peerCredentials(), me);
+  });
+
+  it("a closed conn fails with an OpError of get", async () => {
+    const [a, b] = await socketpair("unix");
+    await a.close();
+    assert.throws(() => a.peerCredentials(), (e: unknown) => e instanceof OpError && e.op === "get" && /use of closed network connection$/.test(e.message));
+    await b.close();
+  });
+});
