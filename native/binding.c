@@ -339,6 +339,7 @@ NAPI_MODULE_INIT() {
     SK_METHOD("cmsgSpace", sk_cmsg_space_js),
     SK_METHOD("unixRights", sk_cmsg_unix_rights_js),
     SK_METHOD("parseControlMessages", sk_cmsg_parse_js),
+    SK_METHOD("unixCredentials", sk_cmsg_unix_credentials_js),
     SK_METHOD("ifNameToIndex", sk_iface_name_to_index_js),
     SK_METHOD("ifIndexToName", sk_iface_index_to_name_js),
     SK_METHOD("pipe", sk_file_pipe_js),

@@ -269,6 +269,7 @@ napi_value sk_msg_send_js(napi_env env, napi_callback_info info);
 napi_value sk_cmsg_space_js(napi_env env, napi_callback_info info);
 napi_value sk_cmsg_unix_rights_js(napi_env env, napi_callback_info info);
 napi_value sk_cmsg_parse_js(napi_env env, napi_callback_info info);
+napi_value sk_cmsg_unix_credentials_js(napi_env env, napi_callback_info info);
 
 napi_value sk_iface_name_to_index_js(napi_env env, napi_callback_info info);
 napi_value sk_iface_index_to_name_js(napi_env env, napi_callback_info info);

@@ -93,8 +93,12 @@ napi_value sk_cmsg_space_js(napi_env env, napi_callback_info info) {
  * rest (the padding, as Go's syscall.UnixRights leaves it), and returns
  * where the fds go.
  */
-static unsigned char* sk_cmsg_rights_header(void* data, size_t size,
-                                            uint32_t count) {
+/* Writes one SOL_SOCKET message header of `type` for `n` payload bytes at
+ * the start of data (size bytes, CMSG_SPACE(n), zeroed first) and returns
+ * where the payload goes.
+ */
+static unsigned char* sk_cmsg_header(void* data, size_t size, int type,
+                                     size_t n) {
   struct cmsghdr* c;
   struct msghdr msg;
 
@@ -104,8 +108,8 @@ static unsigned char* sk_cmsg_rights_header(void* data, size_t size,
   msg.msg_controllen = size;
   c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(count * sizeof(int));
+  c->cmsg_type = type;
+  c->cmsg_len = CMSG_LEN(n);
   return CMSG_DATA(c);
 }
 
@@ -141,7 +145,7 @@ napi_value sk_cmsg_unix_rights_js(napi_env env, napi_callback_info info) {
   size = CMSG_SPACE(count * sizeof(int));
   if (napi_create_arraybuffer(env, size, &data, &ab) != napi_ok)
     return NULL;
-  p = sk_cmsg_rights_header(data, size, count);
+  p = sk_cmsg_header(data, size, SCM_RIGHTS, count * sizeof(int));
   for (i = 0; i < count; i++) {
     if (napi_get_element(env, argv[0], i, &item) != napi_ok ||
         sk_napi_int(env, item, "fds[i]", &fd)) {
@@ -220,3 +224,50 @@ napi_value sk_cmsg_parse_js(napi_env env, napi_callback_info info) {
     return sk_napi_number(env, err);
   return s.list;
 }
+
+/* unixCredentials(pid, uid, gid): one SCM_CREDENTIALS message (Linux), in a
+ * buffer of CMSG_SPACE(sizeof(struct ucred)) bytes; -ENOSYS elsewhere. The
+ * kernel checks the values when the message is sent (EPERM for another
+ * process's ids without privilege).
+ */
+napi_value sk_cmsg_unix_credentials_js(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t ids[3];
+  int i;
+
+  if (sk_napi_args(env, info, 3, argv))
+    return NULL;
+  for (i = 0; i < 3; i++) {
+    if (sk_napi_int(env, argv[i], i == 0 ? "pid" : i == 1 ? "uid" : "gid",
+                    &ids[i])) {
+      return NULL;
+    }
+  }
+#ifdef SCM_CREDENTIALS
+  {
+    struct ucred cred;
+    unsigned char* p;
+    napi_value ab;
+    napi_value arr;
+    size_t size;
+    void* data;
+
+    cred.pid = (pid_t) ids[0];
+    cred.uid = (uid_t) ids[1];
+    cred.gid = (gid_t) ids[2];
+    size = CMSG_SPACE(sizeof(cred));
+    if (napi_create_arraybuffer(env, size, &data, &ab) != napi_ok)
+      return NULL;
+    p = sk_cmsg_header(data, size, SCM_CREDENTIALS, sizeof(cred));
+    memcpy(p, &cred, sizeof(cred));
+    if (napi_create_typedarray(env, napi_uint8_array, size, ab, 0, &arr) !=
+        napi_ok) {
+      return NULL;
+    }
+    return arr;
+  }
+#else
+  return sk_napi_number(env, -ENOSYS);
+#endif
+}
+

@@ -205,6 +205,12 @@ static const sk_name_t sk_constants_misc[] = {
   SK_NAME(SOMAXCONN),
 #endif
   /* Control message types (cmsg(3)), to read parseControlMessages. */
+#ifdef SCM_CREDENTIALS
+  SK_NAME(SCM_CREDENTIALS),
+#endif
+#ifdef SO_PASSCRED
+  SK_NAME(SO_PASSCRED),
+#endif
 #ifdef SCM_RIGHTS
   SK_NAME(SCM_RIGHTS),
 #endif

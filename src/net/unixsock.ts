@@ -71,6 +71,15 @@ export class UnixConn<T extends Uint8Array | Datagram<UnixAddr> = Uint8Array> ex
     return { pid: credOut[0]!, uid: credOut[1]!, gid: credOut[2]! };
   }
 
+  /**
+   * setPassCredentials turns SO_PASSCRED on or off (Linux): while on, every message this conn
+   * reads with `readMsg` carries its sender's SCM_CREDENTIALS (the kernel fills them in when
+   * the sender sent none); read them with `parseUnixCredentials`.
+   */
+  setPassCredentials(on: boolean): void {
+    this.setOption(C.SOL_SOCKET!, C.SO_PASSCRED ?? -1, on ? 1 : 0, true);
+  }
+
   /** closeRead shuts down the reading side: later reads see end of stream. */
   async closeRead(): Promise<void> {
     await this.shutdown(C.SHUT_RD!);

@@ -150,6 +150,11 @@ export interface Binding {
    * each message's payload; -EINVAL when the bytes are malformed.
    */
   parseControlMessages(oob: Uint8Array, len: number): [level: number, type: number, data: Uint8Array][] | number;
+  /**
+   * One SCM_CREDENTIALS control message carrying (pid, uid, gid), in a CMSG_SPACE buffer (Linux),
+   * or -ENOSYS where there is none.
+   */
+  unixCredentials(pid: number, uid: number, gid: number): Uint8Array | number;
   /** if_nametoindex(3): the interface's index, 0 when there is none. */
   ifNameToIndex(name: string): number;
   /** if_indextoname(3): the interface's name, null when there is none. */

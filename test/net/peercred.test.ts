@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { listen, socketpair, dial, OpError, UnixConn } from "../../src/index.js";
+import { listen, socketpair, dial, OpError, UnixConn, unixCredentials, unixCredentialsSpace, parseUnixCredentials, parseControlMessages, unixRights } from "../../src/index.js";
 import { PythonPeer, abstractName, guardFdLeaks, within } from "../helpers.js";
 
 guardFdLeaks();
@@ -92,5 +92,57 @@ describe("UnixConn.peerCredentials", () => {
     await a.close();
     assert.throws(() => a.peerCredentials(), (e: unknown) => e instanceof OpError && e.op === "get" && /use of closed network connection$/.test(e.message));
     await b.close();
+  });
+});
+
+describe("SCM_CREDENTIALS: unixCredentials, setPassCredentials, parseUnixCredentials", () => {
+  /** A python3 peer on `name` that, with SO_PASSCRED on, receives one message and prints its creds, then sends one (no creds). */
+  const pyScript = (name: string) =>
+    [
+      "import os, socket, struct, sys",
+      "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
+      "s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)",
+      `s.connect("\\0" + ${JSON.stringify(name.slice(1))})`,
+      "print(os.getpid(), flush=True)",
+      "msg, anc, flags, addr = s.recvmsg(64, socket.CMSG_SPACE(12))",
+      "for level, typ, data in anc:",
+      "    if level == socket.SOL_SOCKET and typ == socket.SCM_CREDENTIALS:",
+      "        print('creds', *struct.unpack('iII', data[:12]), msg.decode(), flush=True)",
+      "s.sendmsg([b'from python'])",
+      "sys.stdin.read()",
+    ].join("\n");
+
+  it("sockit sends its credentials and python3 reads them; python3's come with its message", async () => {
+    const name = abstractName();
+    await using ln = await listen("unix", name);
+    const accepted = ln.accept();
+    const py = new PythonPeer(pyScript(name));
+    const pyPid = Number(await within(py.ready, LIMIT, "python3"));
+    await using c = (await within(accepted, LIMIT, "the accept")) as UnixConn;
+    const me = { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() };
+    await c.writeMsg(new TextEncoder().encode("hello"), unixCredentials(me), null);
+    const until = Date.now() + LIMIT;
+    while (py.lines.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(py.lines[1], `creds ${me.pid} ${me.uid} ${me.gid} hello`);
+    // Now python3 sends without credentials: with SO_PASSCRED the kernel attaches its own.
+    c.setPassCredentials(true);
+    const buf = new Uint8Array(64);
+    const oob = new Uint8Array(unixCredentialsSpace());
+    const r = await within(c.readMsg(buf, oob), LIMIT, "python3's message");
+    assert.equal(new TextDecoder().decode(buf.subarray(0, r.n)), "from python");
+    const msgs = parseControlMessages(oob, r.oobn);
+    assert.equal(msgs.length, 1);
+    assert.deepEqual(parseUnixCredentials(msgs[0]!), { pid: pyPid, uid: me.uid, gid: me.gid });
+    py.proc.stdin.end();
+    await py.done();
+  });
+
+  it("parseUnixCredentials refuses anything but SCM_CREDENTIALS; unixCredentials checks its ids", () => {
+    assert.throws(() => parseUnixCredentials(parseControlMessages(unixRights(0))[0]!), { message: "invalid argument" });
+    const m = parseControlMessages(unixCredentials({ pid: 1, uid: 2, gid: 3 }))[0]!;
+    assert.deepEqual(parseUnixCredentials(m), { pid: 1, uid: 2, gid: 3 });
+    assert.deepEqual(parseUnixCredentials(parseControlMessages(unixCredentials({ pid: 1, uid: 65534, gid: 0xfffffffe }))[0]!), { pid: 1, uid: 65534, gid: 0xfffffffe });
+    assert.throws(() => unixCredentials({ pid: 1.5, uid: 0, gid: 0 }), { name: "TypeError" });
+    assert.throws(() => unixCredentials(null as unknown as { pid: number; uid: number; gid: number }), { name: "TypeError" });
   });
 });
