@@ -443,6 +443,17 @@ export interface ListenConfigOptions {
    * negative leaves keep-alive off.
    */
   keepAlive?: number;
+  /**
+   * The accept queue's length (listen(2)'s backlog), for stream listeners: conns the kernel
+   * completes before `accept` takes them; past it, it drops new SYNs. Absent: the kernel's
+   * somaxconn, as Go uses (Go cannot set it: golang/go#39000).
+   */
+  backlog?: number;
+  /**
+   * SO_REUSEPORT on a "tcp" listener: several listeners (in this process or others) bind the
+   * one address, and the kernel spreads new conns among them. Beyond Go's ListenConfig.
+   */
+  reusePort?: boolean;
 }
 
 /** Options of one listen: a ListenConfig's plus an AbortSignal for name resolution. */
@@ -458,9 +469,18 @@ export interface ListenOptions extends ListenConfigOptions {
  */
 export class ListenConfig {
   readonly keepAlive: number;
+  readonly backlog: number | undefined;
+  readonly reusePort: boolean;
 
   constructor(opts: ListenConfigOptions = {}) {
     this.keepAlive = opts.keepAlive ?? 0;
+    const b = opts.backlog;
+    if (b !== undefined && (typeof b !== "number" || !Number.isInteger(b) || b < 0 || b > 2 ** 31 - 1)) {
+      throw invalidArg("backlog", "a non-negative integer", b);
+    }
+    this.backlog = b;
+    if (opts.reusePort !== undefined && typeof opts.reusePort !== "boolean") throw invalidArg("reusePort", "a boolean", opts.reusePort);
+    this.reusePort = opts.reusePort === true;
   }
 
   /**
@@ -478,10 +498,12 @@ export class ListenConfig {
   listen(network: "unix" | "unixpacket", address: string, opts?: { signal?: AbortSignal }): Promise<UnixListener>;
   listen(network: string, address: string, opts?: { signal?: AbortSignal }): Promise<SocketListener<Conn>>;
   async listen(network: string, address: string, opts: { signal?: AbortSignal } = {}): Promise<SocketListener<Conn>> {
+    if (this.reusePort && !network.startsWith("tcp")) throw invalidArg("reusePort", "used with a tcp network", network);
     const la = await listenAddr(network, address, opts.signal);
     try {
-      if (la instanceof TCPAddr) return await listenTCP(network, la, this.keepAlive);
-      if (la instanceof UnixAddr) return await listenUnix(network, la);
+      const lopts = { backlog: this.backlog, reusePort: this.reusePort };
+      if (la instanceof TCPAddr) return await listenTCP(network, la, this.keepAlive, lopts);
+      if (la instanceof UnixAddr) return await listenUnix(network, la, { backlog: this.backlog });
       throw new AddrError("unexpected address type", address);
     } catch (err) {
       throw new OpError("listen", network, null, la, err as Error);

@@ -6,7 +6,7 @@ import { binding } from "../sys/binding.js";
 import { C } from "../sys/constants.js";
 import { NetFD } from "./fd_posix.js";
 import { inetFamily, inetIsWildcard, inetSockaddr, type InetAddr } from "./sockaddr_posix.js";
-import { socket, type SockAddr } from "./sock_posix.js";
+import { socket, type ListenSockopts, type SockAddr } from "./sock_posix.js";
 
 interface Capabilities {
   ipv4: boolean;
@@ -82,7 +82,8 @@ export function internetSocket(
   proto: number,
   mode: "dial" | "listen",
   signal: AbortSignal | null,
+  lopts: ListenSockopts = {},
 ): Promise<NetFD> {
   const [family, ipv6only] = favoriteAddrFamily(net, laddr, raddr, mode);
-  return socket(net, family, sotype, proto, ipv6only, inetSockAddr(laddr, sotype, mode), inetSockAddr(raddr, sotype, mode), signal);
+  return socket(net, family, sotype, proto, ipv6only, inetSockAddr(laddr, sotype, mode), inetSockAddr(raddr, sotype, mode), signal, lopts);
 }

@@ -24,6 +24,14 @@ export interface SockAddr {
   sockaddr(family: number): Uint8Array | null;
 }
 
+/** What a listening socket takes beyond its address: ListenConfig's `backlog` and `reusePort`. */
+export interface ListenSockopts {
+  /** The accept queue's length for listen(2); absent: the kernel's somaxconn, as Go. */
+  backlog?: number;
+  /** SO_REUSEPORT before bind, so several sockets may bind the one address. */
+  reusePort?: boolean;
+}
+
 /** socket creates a NetFD for `net`; with laddr and no raddr it listens, else it dials. */
 export async function socket(
   net: string,
@@ -34,14 +42,16 @@ export async function socket(
   laddr: SockAddr | null,
   raddr: SockAddr | null,
   signal: AbortSignal | null,
+  lopts: ListenSockopts = {},
 ): Promise<NetFD> {
   const s = binding.socket(family, sotype, proto);
   if (s < 0) throw syscallError("socket", s);
   const fd = new NetFD(s, family, sotype, net);
   try {
     setDefaultSockopts(fd, family, sotype, ipv6only);
+    if (lopts.reusePort === true) fd.setsockoptInt(C.SOL_SOCKET!, C.SO_REUSEPORT ?? -1, 1);
     if (laddr !== null && raddr === null && sotype !== C.SOCK_DGRAM && sotype !== C.SOCK_RAW) {
-      listenStream(fd, laddr);
+      listenStream(fd, laddr, lopts.backlog ?? listenerBacklog());
     } else {
       if (laddr?.reuseAddr) fd.setsockoptInt(C.SOL_SOCKET!, C.SO_REUSEADDR!, 1);
       await dialFD(fd, laddr, raddr, signal);
@@ -63,12 +73,12 @@ function setDefaultSockopts(fd: NetFD, family: number, sotype: number, ipv6only:
   }
 }
 
-function listenStream(fd: NetFD, laddr: SockAddr): void {
+function listenStream(fd: NetFD, laddr: SockAddr, backlog: number): void {
   // Go sets SO_REUSEADDR on every stream listener, unix ones included (sockopt_linux.go).
   fd.setsockoptInt(C.SOL_SOCKET!, C.SO_REUSEADDR!, 1);
   const sysfd = fd.pfd.sysfd;
   bind(fd, laddr);
-  const rc = binding.listen(sysfd, listenerBacklog());
+  const rc = binding.listen(sysfd, backlog);
   if (rc < 0) throw syscallError("listen", rc);
   fd.laddr = fd.addrOf(binding.getsockname(sysfd));
 }

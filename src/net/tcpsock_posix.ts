@@ -8,6 +8,7 @@ import { OpError } from "./errors.js";
 import type { NetFD } from "./fd_posix.js";
 import type { TCPAddr } from "./addr.js";
 import { internetSocket } from "./ipsock_posix.js";
+import type { ListenSockopts } from "./sock_posix.js";
 import { TCPConn, TCPListener } from "./tcpsock.js";
 
 /**
@@ -56,7 +57,7 @@ function spuriousENOTAVAIL(err: unknown): boolean {
 }
 
 /** listenTCP listens on `laddr`; accepted conns get keep-alive per `keepAlive` (ms). */
-export async function listenTCP(net: string, laddr: TCPAddr, keepAlive: number | undefined): Promise<TCPListener> {
-  const fd = await internetSocket(net, laddr, null, C.SOCK_STREAM!, 0, "listen", null);
+export async function listenTCP(net: string, laddr: TCPAddr, keepAlive: number | undefined, lopts: ListenSockopts = {}): Promise<TCPListener> {
+  const fd = await internetSocket(net, laddr, null, C.SOCK_STREAM!, 0, "listen", null, lopts);
   return new TCPListener(fd, keepAlive);
 }

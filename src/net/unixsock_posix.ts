@@ -6,7 +6,7 @@ import { C } from "../sys/constants.js";
 import { UnknownNetworkError, errMissingAddress } from "./errors.js";
 import { UnixAddr } from "./addr.js";
 import { unixSockaddr } from "./sockaddr_posix.js";
-import { socket, type SockAddr } from "./sock_posix.js";
+import { socket, type ListenSockopts, type SockAddr } from "./sock_posix.js";
 import { UnixConn, UnixListener } from "./unixsock.js";
 
 /** unixSotype maps a unix network name to its socket type. */
@@ -54,10 +54,10 @@ export async function dialUnix(
  * listenUnix listens on `laddr`; "" autobinds to a kernel-chosen abstract name. The listener
  * removes its socket file on close if the path still names it.
  */
-export async function listenUnix(net: string, laddr: UnixAddr): Promise<UnixListener> {
+export async function listenUnix(net: string, laddr: UnixAddr, lopts: ListenSockopts = {}): Promise<UnixListener> {
   const sotype = unixSotype(net);
   // The path bind resolves, taken before any await: the current directory may change later.
   const abs = laddr.name !== "" && laddr.name[0] !== "@" ? resolvePath(laddr.name) : null;
-  const fd = await socket(net, C.AF_UNIX!, sotype, 0, false, unixSockAddr(laddr), null, null);
+  const fd = await socket(net, C.AF_UNIX!, sotype, 0, false, unixSockAddr(laddr), null, null, lopts);
   return new UnixListener(fd, abs ?? fd.laddr?.toString() ?? laddr.name, true);
 }
