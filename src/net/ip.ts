@@ -4,6 +4,8 @@
  * and `parseCIDR` in ipnet.ts; both are re-exported here.
  */
 import { hexString } from "./parse.js";
+import { AddrError, ParseError } from "./errors.js";
+import { parseIP as parseIPText } from "./ipparse.js";
 
 /** IPv4len is the length in bytes of an IPv4 address (4). */
 export const IPv4len = 4;
@@ -40,6 +42,33 @@ export class IP extends Uint8Array {
     if (p4 !== null) return `${p4[0]}.${p4[1]}.${p4[2]}.${p4[3]}`;
     if (this.length !== IPv6len) return "?" + hexString(this);
     return formatIPv6(this);
+  }
+
+  /**
+   * marshalText is Go's `IP.MarshalText`, what encoders use: toString's form, but "" for an
+   * empty IP; an IP of neither 4 nor 16 bytes throws an AddrError ("address ?0102: invalid
+   * IP address").
+   */
+  marshalText(): string {
+    if (this.length === 0) return "";
+    if (this.length !== IPv4len && this.length !== IPv6len) throw new AddrError("invalid IP address", hexString(this));
+    return this.toString();
+  }
+
+  /** toJSON makes JSON.stringify write the text form, as Go's encoding/json does (see marshalText). */
+  toJSON(): string {
+    return this.marshalText();
+  }
+
+  /**
+   * unmarshalText is Go's `IP.UnmarshalText`: "" gives null (Go's nil IP); anything parseIP
+   * refuses throws a ParseError ("invalid IP address: 1.2.3").
+   */
+  static unmarshalText(text: string): IP | null {
+    if (text === "") return null;
+    const ip = parseIPText(text);
+    if (ip === null) throw new ParseError("IP address", text);
+    return ip;
   }
 
   /** to4 gives the 4-byte form of an IPv4 address (sharing its bytes), or null for IPv6. */

@@ -6,6 +6,7 @@
 import { NetipError } from "./errors.js";
 // A load-time cycle with prefix.ts: neither module uses the other at load time, only in calls.
 import { Prefix, prefixFrom } from "./prefix.js";
+import { parseAddr } from "./parse.js";
 
 /** The kind of an address: 0 for the zero value, 4 for IPv4, 6 for IPv6. */
 type Kind = 0 | 4 | 6;
@@ -267,6 +268,21 @@ export class Addr {
     const z = this.#zone !== "" ? "%" + this.#zone : "";
     if (this.is4In6()) return "::ffff:" + this.string4() + z;
     return formatGroups(this) + z;
+  }
+
+  /** marshalText is Go's `Addr.MarshalText`: toString's form, but "" for the zero Addr. */
+  marshalText(): string {
+    return this.#kind === 0 ? "" : this.toString();
+  }
+
+  /** toJSON makes JSON.stringify write marshalText's form, as Go's encoding/json does. */
+  toJSON(): string {
+    return this.marshalText();
+  }
+
+  /** unmarshalText is Go's `Addr.UnmarshalText`: "" gives the zero Addr, anything else parseAddr. */
+  static unmarshalText(text: string): Addr {
+    return text === "" ? new Addr() : parseAddr(text);
   }
 
   /** stringExpanded is toString, but IPv6 is written as eight groups of four hex digits. */

@@ -47,6 +47,21 @@ export class AddrPort {
     return this.#ip.equal(o.#ip) && this.#port === o.#port;
   }
 
+  /** marshalText is Go's `AddrPort.MarshalText`: toString's form, but "" when the address is the zero Addr. */
+  marshalText(): string {
+    return this.#ip.isValid() ? this.toString() : "";
+  }
+
+  /** toJSON makes JSON.stringify write marshalText's form, as Go's encoding/json does. */
+  toJSON(): string {
+    return this.marshalText();
+  }
+
+  /** unmarshalText is Go's `AddrPort.UnmarshalText`: "" gives the zero AddrPort, anything else parseAddrPort. */
+  static unmarshalText(text: string): AddrPort {
+    return text === "" ? new AddrPort() : parseAddrPort(text);
+  }
+
   /** toString gives "1.2.3.4:80", "[::1]:80", "[::ffff:1.2.3.4%eth0]:80", or "invalid AddrPort". */
   toString(): string {
     if (!this.#ip.isValid()) return "invalid AddrPort";

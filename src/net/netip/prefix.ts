@@ -105,6 +105,24 @@ export class Prefix {
     }
   }
 
+  /**
+   * marshalText is Go's `Prefix.MarshalText`: toString's form, but "" for the zero Prefix
+   * (and "invalid Prefix" for another invalid one, as toString).
+   */
+  marshalText(): string {
+    return !this.#ip.isValid() && this.#bits === 0 ? "" : this.toString();
+  }
+
+  /** toJSON makes JSON.stringify write marshalText's form, as Go's encoding/json does. */
+  toJSON(): string {
+    return this.marshalText();
+  }
+
+  /** unmarshalText is Go's `Prefix.UnmarshalText`: "" gives the zero Prefix, anything else parsePrefix. */
+  static unmarshalText(text: string): Prefix {
+    return text === "" ? new Prefix() : parsePrefix(text);
+  }
+
   /** toString gives "addr/bits" ("10.0.0.0/8", "::ffff:1.2.3.0/120"), or "invalid Prefix". */
   toString(): string {
     if (!this.isValid()) return "invalid Prefix";
