@@ -60,6 +60,7 @@ export {
   type ControlMessage,
 } from "./net/cmsg.js";
 export { netPipe, PipeConn, ErrClosedPipe } from "./net/pipe.js";
+export { RawConn } from "./poll/rawconn.js";
 export { File, newFile } from "./ipc/file.js";
 export { pipe, mkfifo } from "./ipc/pipe.js";
 export {

@@ -55,6 +55,11 @@ export class File extends FDStream {
     return pathError("close", this.#name, err);
   }
 
+  /** @internal "raw-read |0: file already closed", as Go's os rawConn wraps. */
+  protected override rawError(op: string, err: Error): Error {
+    return pathError(op, this.#name, err);
+  }
+
   /** @internal "read |0: i/o timeout". */
   mapReadError(err: Error): Error {
     return pathError("read", this.#name, err);

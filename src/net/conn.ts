@@ -52,6 +52,15 @@ export abstract class SocketConn extends FDStream implements Conn {
     return this.opError("close", err);
   }
 
+  /**
+   * @internal As Go's rawConn wraps: "raw-read tcp L->R: ...", and for control the local
+   * address alone ("raw-control tcp L: ...").
+   */
+  protected override rawError(op: string, err: Error): Error {
+    if (op === "raw-control") return new OpError(op, this.nfd.net, null, this.nfd.laddr, err);
+    return this.opError(op, err);
+  }
+
   /** localAddr returns the local network address. */
   localAddr(): Addr | null {
     return this.nfd.laddr;

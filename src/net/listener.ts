@@ -69,6 +69,11 @@ export abstract class SocketListener<C extends Conn> extends FDOwner implements 
     return new OpError("close", this.nfd.net, null, this.nfd.laddr, err);
   }
 
+  /** @internal "raw-control tcp 127.0.0.1:PORT: ...", as Go's rawListener wraps. */
+  protected override rawError(op: string, err: Error): Error {
+    return new OpError(op, this.nfd.net, null, this.nfd.laddr, err);
+  }
+
   /**
    * accept waits for the next connection. A listener deadline applies; a close rejects a
    * pending accept with ErrClosed. An abort of `signal` rejects this accept alone, with an

@@ -7,6 +7,7 @@
  */
 import { debuglog } from "node:util";
 import type { FD } from "./fd.js";
+import { RawConn } from "./rawconn.js";
 
 const debug = debuglog("sockit");
 
@@ -66,6 +67,23 @@ export abstract class FDOwner implements AsyncDisposable {
   /** Idempotent close, for `await using`: closes if open, else does nothing. */
   async [Symbol.asyncDispose](): Promise<void> {
     if (!this.pfd.closed) await this.close();
+  }
+
+  /**
+   * syscallConn gives raw access to the fd for the caller's own syscalls (Go's `SyscallConn`);
+   * see {@link RawConn}. The object stays the fd's owner.
+   *
+   * @example
+   * const rc = conn.syscallConn();
+   * rc.control((fd) => console.log("fd", fd));
+   */
+  syscallConn(): RawConn {
+    return new RawConn(this.pfd, (op, err) => this.rawError(op, err));
+  }
+
+  /** @internal A raw call's error in the owner's form; the poll layer's error as it is by default. */
+  protected rawError(_op: string, err: Error): Error {
+    return err;
   }
 
   /**
