@@ -267,19 +267,35 @@ export class Dialer {
     return out;
   }
 
-  /**
-   * RFC 8305's connection attempts: one address at a time, the next after `attemptDelay` or
-   * at once when the latest fails, earlier attempts left running; the first conn wins, the
-   * rest are aborted (a conn one makes all the same is closed). When every attempt fails, the
-   * first error is the dial's, as in a serial dial.
-   */
+  /** RFC 8305's connection attempts: one per address, 250 ms apart, through {@link Dialer.#race}. */
   #dialStaggered(network: string, addrs: Addr[], signal: AbortSignal | null, deadline: number): Promise<Conn> {
+    const attempts = addrs.map((ra) => (sig: AbortSignal) => this.#dialSingle(network, ra, sig));
+    return this.#race(attempts, signal, deadline, attemptDelay);
+  }
+
+  /**
+   * Go's dialParallel: two serial dials, the primaries at once and the fallbacks after
+   * `fallbackDelay`, through {@link Dialer.#race}; each shares out the deadline itself.
+   */
+  #dialParallel(network: string, primaries: Addr[], fallbacks: Addr[], signal: AbortSignal | null, deadline: number): Promise<Conn> {
+    const attempts = [primaries, fallbacks].map((addrs) => (sig: AbortSignal) => this.#dialSerial(network, addrs, sig, deadline));
+    return this.#race(attempts, signal, 0, this.fallbackDelay === 0 ? defaultFallbackDelay : this.fallbackDelay);
+  }
+
+  /**
+   * Races dial attempts, the one mechanism under both Happy Eyeballs: each attempt starts
+   * `delay` ms after the one before, or at once when an attempt fails, the earlier ones left
+   * running; each gets a signal of its own (with `deadline`, 0 for none). The first conn wins:
+   * the other attempts are aborted, and a conn one makes all the same is closed. When every
+   * attempt fails, the first attempt's error is the dial's (Go's primaries' error).
+   */
+  #race(attempts: ((signal: AbortSignal) => Promise<Conn>)[], signal: AbortSignal | null, deadline: number, delay: number): Promise<Conn> {
     return new Promise<Conn>((resolve, reject) => {
       const scopes: Scope[] = [];
+      const errors: Error[] = [];
       let next = 0;
-      let live = 0;
+      let failed = 0;
       let returned = false;
-      let firstErr: Error | null = null;
       let timer: NodeJS.Timeout | undefined;
       const finish = (): void => {
         returned = true;
@@ -288,85 +304,29 @@ export class Dialer {
       };
       const start = (): void => {
         clearTimeout(timer);
-        if (returned || next >= addrs.length) return;
-        const ra = addrs[next++]!;
+        if (returned || next >= attempts.length) return;
+        const i = next++;
         const sc = new Scope(signal, deadline);
         scopes.push(sc);
-        live++;
-        this.#dialSingle(network, ra, sc.signal).then(
+        attempts[i]!(sc.signal).then(
           (c) => {
-            live--;
             if (returned) return void c.close().catch(() => {});
             finish();
             resolve(c);
           },
           (err: unknown) => {
-            live--;
-            firstErr ??= err as Error;
+            errors[i] = err as Error;
             if (returned) return;
-            if (next < addrs.length) return start();
-            if (live === 0) {
+            if (++failed === attempts.length) {
               finish();
-              reject(firstErr);
+              return reject(errors[0]);
             }
+            start();
           },
         );
-        if (next < addrs.length) timer = setTimeout(start, attemptDelay);
+        if (next < attempts.length) timer = setTimeout(start, delay);
       };
       start();
-    });
-  }
-
-  /**
-   * Races two serial dials, Go's dialParallel: the primaries at once, the fallbacks after
-   * `fallbackDelay` or as soon as the primaries fail. The first conn wins, the other racer is
-   * cancelled, and a conn it makes all the same is closed. When both fail, the primaries'
-   * error is the dial's, as in Go.
-   */
-  #dialParallel(network: string, primaries: Addr[], fallbacks: Addr[], signal: AbortSignal | null, deadline: number): Promise<Conn> {
-    return new Promise<Conn>((resolve, reject) => {
-      const scopes: Scope[] = [];
-      let returned = false;
-      let fallbackStarted = false;
-      let primaryErr: Error | null = null;
-      let failed = 0;
-      const finish = (): void => {
-        returned = true;
-        clearTimeout(timer);
-        for (const sc of scopes) sc.cancel();
-      };
-      const settle = (c: Conn | null, err: Error | null, primary: boolean): void => {
-        if (returned) {
-          if (c !== null) void c.close().catch(() => {});
-          return;
-        }
-        if (c !== null) {
-          finish();
-          return resolve(c);
-        }
-        if (primary) primaryErr = err;
-        if (++failed === 2) {
-          finish();
-          return reject(primaryErr);
-        }
-        if (primary && !fallbackStarted) startFallback();
-      };
-      const race = (addrs: Addr[], primary: boolean): void => {
-        const sc = new Scope(signal, 0);
-        scopes.push(sc);
-        this.#dialSerial(network, addrs, sc.signal, deadline).then(
-          (c) => settle(c, null, primary),
-          (err: unknown) => settle(null, err as Error, primary),
-        );
-      };
-      const startFallback = (): void => {
-        if (fallbackStarted || returned) return;
-        fallbackStarted = true;
-        clearTimeout(timer);
-        race(fallbacks, false);
-      };
-      race(primaries, true);
-      const timer = setTimeout(startFallback, this.fallbackDelay === 0 ? defaultFallbackDelay : this.fallbackDelay);
     });
   }
 
