@@ -12,14 +12,13 @@
  */
 import { C } from "../sys/constants.js";
 import { E, Errno } from "../sys/errors.js";
-import { invalidArg } from "../sys/args.js";
+import { checkInt, invalidArg } from "../sys/args.js";
 import { binding } from "../sys/binding.js";
 import { LockQueue } from "../poll/lock.js";
-import { ErrDeadlineExceeded, abortError } from "../poll/errors.js";
 import { File, fileFromFd } from "./file.js";
 import { ErrFileClosed, PathError } from "./errors.js";
 import { O_CREATE, O_RDWR, deadlineOf, openFile } from "./open.js";
-import { threadWait } from "./waiter.js";
+import { stopPassed, threadWait } from "./waiter.js";
 
 /**
  * The kind of a file lock:
@@ -100,11 +99,6 @@ function checkMode(mode: unknown): LockMode {
   return mode;
 }
 
-function checkOffset(name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw invalidArg(name, "a non-negative integer", v);
-  return v;
-}
-
 /**
  * FileLock is a lock held on a file through an fd of its own: the file opened from a path, or
  * a dup of a File's fd. `mode` says what it holds now (null once unlocked); `lock`, `tryLock`
@@ -178,8 +172,8 @@ export class FileLock implements AsyncDisposable {
     const deadline = deadlineOf(opts);
     const signal = opts.signal;
     return this.#serial("lock", async () => {
-      if (signal?.aborted === true) throw abortError(signal.reason);
-      if (deadline !== 0 && deadline <= Date.now()) throw ErrDeadlineExceeded;
+      const passed = stopPassed(deadline, signal);
+      if (passed !== null) throw passed;
       if (this.#try(type)) return;
       await this.#wait(type, deadline, signal);
     }) as Promise<void>;
@@ -213,8 +207,8 @@ export class FileLock implements AsyncDisposable {
    */
   async holder(mode: LockMode = "exclusive", range?: { start: number; len: number }): Promise<LockHolder | null> {
     const type = typeOf(checkMode(mode));
-    const start = range === undefined ? this.start : checkOffset("start", range.start);
-    const len = range === undefined ? this.len : checkOffset("len", range.len);
+    const start = range === undefined ? this.start : checkInt("start", range.start, 0);
+    const len = range === undefined ? this.len : checkInt("len", range.len, 0);
     const fd = this.#fd("holder");
     if (this.kind === "flock") throw new PathError("holder", this.name(), new Errno(E.EOPNOTSUPP!));
     const rc = binding.lockHolder(fd, this.#kind, type, start, len, holderOut);
@@ -383,8 +377,8 @@ export async function tryLockFile(target: string | File, opts: LockOptions = {})
 async function openLock(target: string | File, opts: LockOptions): Promise<FileLock> {
   const kind = opts.kind ?? "flock";
   if (!Object.hasOwn(kinds, kind)) throw invalidArg("kind", '"flock", "ofd" or "posix"', kind);
-  const start = checkOffset("start", opts.start ?? 0);
-  const len = checkOffset("len", opts.len ?? 0);
+  const start = checkInt("start", opts.start ?? 0, 0);
+  const len = checkInt("len", opts.len ?? 0, 0);
   if (kind === "flock" && (start !== 0 || len !== 0)) throw invalidArg("start and len", "0 for a flock (it locks the whole file)", [start, len]);
   if (target instanceof File) {
     const fd = target.fd();

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { binding } from "../sys/binding.js";
 import { C } from "../sys/constants.js";
 import { E, Errno } from "../sys/errors.js";
-import { invalidArg, isBytes } from "../sys/args.js";
+import { checkInt, invalidArg, isBytes } from "../sys/args.js";
 import { FD, Op, R, W } from "../poll/fd.js";
 import { FDDeadlines } from "../poll/stream.js";
 import { PathError, pathError } from "./errors.js";
@@ -62,25 +62,13 @@ const hardMsgSizeMax = 16 * 1024 * 1024;
 /** The priorities every system has (mq_send(3): 0 to MQ_PRIO_MAX - 1, at least 32; 32768 on Linux). */
 const maxPriority = process.platform === "linux" ? 32767 : 31;
 
-function checkCount(what: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) throw invalidArg(what, "a positive integer", v);
-  return v;
-}
-
 /**
  * The limits an EINVAL from mq_open may come from, read for its message: the per-queue
  * ceilings in /proc/sys/fs/mqueue (which root may pass, up to the kernel's hard limits).
  */
 function limitsNote(maxMsg: number, msgSize: number): string {
-  const read = (f: string) => {
-    try {
-      return Number(readFileSync(`/proc/sys/fs/mqueue/${f}`, "utf8"));
-    } catch {
-      return Number.NaN;
-    }
-  };
-  const msgMax = read("msg_max");
-  const sizeMax = read("msgsize_max");
+  const msgMax = mqueueSetting("msg_max");
+  const sizeMax = mqueueSetting("msgsize_max");
   const over: string[] = [];
   // A process with CAP_SYS_RESOURCE may pass the ceilings, up to the kernel's own.
   if (maxMsg > msgMax) over.push(`maxMsg ${maxMsg} is over /proc/sys/fs/mqueue/msg_max (${msgMax}; ${hardMsgMax} when privileged)`);
@@ -288,8 +276,8 @@ async function open(name: string, opts: MQOpenOptions = {}): Promise<MessageQueu
   if (opts.maxMsg !== undefined || opts.msgSize !== undefined) {
     if (!create) throw invalidArg("maxMsg and msgSize", "used with create", [opts.maxMsg, opts.msgSize]);
     // mq_open takes both or neither: the one left out is the system's default.
-    maxMsg = opts.maxMsg === undefined ? defaultLimit("msg_default", 10) : checkCount("maxMsg", opts.maxMsg);
-    msgSize = opts.msgSize === undefined ? defaultLimit("msgsize_default", 8192) : checkCount("msgSize", opts.msgSize);
+    maxMsg = opts.maxMsg === undefined ? defaultLimit("msg_default", 10) : checkInt("maxMsg", opts.maxMsg, 1);
+    msgSize = opts.msgSize === undefined ? defaultLimit("msgsize_default", 8192) : checkInt("msgSize", opts.msgSize, 1);
   }
   const fd = binding.mqOpen(name, oflag, mode, maxMsg, msgSize);
   if (fd < 0) {
@@ -301,14 +289,20 @@ async function open(name: string, opts: MQOpenOptions = {}): Promise<MessageQueu
   return new MessageQueue(pfd, name);
 }
 
-/** A default attribute of new queues, from /proc/sys/fs/mqueue. */
-function defaultLimit(file: string, fallback: number): number {
+/** A setting of /proc/sys/fs/mqueue (a positive integer), or NaN where it cannot be read. */
+function mqueueSetting(file: string): number {
   try {
     const n = Number(readFileSync(`/proc/sys/fs/mqueue/${file}`, "utf8"));
-    return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+    return Number.isSafeInteger(n) && n > 0 ? n : Number.NaN;
   } catch {
-    return fallback;
+    return Number.NaN;
   }
+}
+
+/** A default attribute of new queues, from /proc/sys/fs/mqueue, else the kernel's own default. */
+function defaultLimit(file: string, fallback: number): number {
+  const n = mqueueSetting(file);
+  return Number.isNaN(n) ? fallback : n;
 }
 
 /**

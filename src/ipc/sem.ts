@@ -9,11 +9,10 @@
 import { binding, type SemHandle } from "../sys/binding.js";
 import { E, Errno } from "../sys/errors.js";
 import { invalidArg } from "../sys/args.js";
-import { ErrDeadlineExceeded, abortError } from "../poll/errors.js";
 import { ErrFileClosed, PathError } from "./errors.js";
 import { O_RDWR, deadlineOf } from "./open.js";
 import { checkIPCName, namedOpenFlags, type NamedOpenOptions } from "./ipcname.js";
-import { threadWait } from "./waiter.js";
+import { stopPassed, threadWait } from "./waiter.js";
 
 /** Options of {@link sem.open}. */
 export interface SemOpenOptions extends NamedOpenOptions {
@@ -75,8 +74,8 @@ export class Semaphore implements AsyncDisposable {
     const deadline = deadlineOf(opts);
     const signal = opts.signal;
     const h = this.#open("sem_wait");
-    if (signal?.aborted === true) throw this.#error("sem_wait", abortError(signal.reason));
-    if (deadline !== 0 && deadline <= Date.now()) throw this.#error("sem_wait", ErrDeadlineExceeded);
+    const passed = stopPassed(deadline, signal);
+    if (passed !== null) throw this.#error("sem_wait", passed);
     const rc = binding.semTryWait(h);
     if (rc === 0) return;
     if (rc !== -E.EAGAIN!) throw this.#error("sem_wait", new Errno(-rc));

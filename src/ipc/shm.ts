@@ -13,7 +13,7 @@
  */
 import { binding } from "../sys/binding.js";
 import { Errno } from "../sys/errors.js";
-import { invalidArg } from "../sys/args.js";
+import { checkInt, invalidArg } from "../sys/args.js";
 import { FD } from "../poll/fd.js";
 import { FDOwner } from "../poll/owner.js";
 import { PathError, pathError } from "./errors.js";
@@ -33,11 +33,6 @@ export interface ShmOpenOptions extends NamedOpenOptions {
 }
 
 const statOut = new Float64Array(4);
-
-function checkSize(v: unknown): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw invalidArg("size", "a non-negative integer", v);
-  return v;
-}
 
 /**
  * SharedMemory is an open shared memory segment. `buffer` maps it on first use (its size
@@ -99,7 +94,7 @@ export class SharedMemory extends FDOwner {
    * does not follow a size change, so afterwards it fails.
    */
   truncate(size: number): void {
-    checkSize(size);
+    checkInt("size", size, 0);
     const fd = this.#fd("truncate");
     if (this.#buffer !== null) throw pathError("truncate", this.#name, new Error("the segment is mapped already"));
     const rc = binding.shmTruncate(fd, size);
@@ -138,7 +133,7 @@ async function open(name: string, opts: ShmOpenOptions = {}): Promise<SharedMemo
   checkIPCName(name, "segment", 255);
   const writable = opts.readOnly !== true;
   const { oflag, mode } = namedOpenFlags(opts, writable ? O_RDWR : O_RDONLY);
-  const size = opts.size === undefined ? null : checkSize(opts.size);
+  const size = opts.size === undefined ? null : checkInt("size", opts.size, 0);
   if (!writable && size !== null) throw invalidArg("size", "left out for a read-only segment", size);
   const fd = binding.shmOpen(name, oflag, mode);
   if (fd < 0) throw new PathError("shm_open", name, new Errno(-fd));

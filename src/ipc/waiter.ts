@@ -91,6 +91,17 @@ function startQueued(): void {
   }
 }
 
+/**
+ * stopPassed is the error of a wait whose stop has come before it began: the signal's abort,
+ * else a deadline (epoch ms, 0 for none) already past; null when neither. Such a wait fails
+ * at once, even where the resource is free, as Go's calls do with a done context.
+ */
+export function stopPassed(deadline: number, signal: AbortSignal | undefined): Error | null {
+  if (signal?.aborted === true) return abortError(signal.reason);
+  if (deadline !== 0 && deadline <= Date.now()) return ErrDeadlineExceeded;
+  return null;
+}
+
 /** What may end a {@link threadWait} early. */
 export interface ThreadWaitStops {
   /** Epoch ms after which the wait ends with ErrDeadlineExceeded; 0 for none. */

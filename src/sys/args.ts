@@ -26,3 +26,15 @@ export function isBytes(p: unknown): p is Uint8Array {
 export function isFd(fd: unknown): fd is number {
   return typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd <= 0x7fffffff;
 }
+
+/**
+ * checkInt returns `v` if it is a safe integer of at least `min` (0: a size or an offset, 1: a
+ * count), else throws the TypeError for argument `name`.
+ */
+export function checkInt(name: string, v: unknown, min: 0 | 1): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
+    throw invalidArg(name, min === 0 ? "a non-negative integer" : "a positive integer", v);
+  }
+  return v;
+}
+

@@ -7,6 +7,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
 import { rmSync, statSync, promises as fsp } from "node:fs";
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -44,12 +45,6 @@ async function drop(...ss: Semaphore[]): Promise<void> {
   for (const s of ss) await s[Symbol.asyncDispose]();
   if (ss.length > 0) await sem.unlink(ss[0]!.name()).catch(() => {});
 }
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
 function prng(seed: number): () => number {

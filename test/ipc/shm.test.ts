@@ -7,6 +7,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
 import { readdirSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -52,11 +53,6 @@ async function drop(...segs: SharedMemory[]): Promise<void> {
   if (segs.length > 0) await shm.unlink(segs[0]!.name()).catch(() => {});
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-
 /** The segment's bytes as the file in /dev/shm holds them: another view than any mapping. */
 function fileBytes(name: string): Buffer {
   return readFileSync(`/dev/shm${name}`);
@@ -81,7 +77,6 @@ function segmentFds(name: string): number {
   }
   return n;
 }
-
 
 /** A python3 peer whose `closed` resolves once it has exited and its pipes are closed. */
 function python(script: string, args: string[]): PythonPeer & { closed: Promise<void> } {
