@@ -45,6 +45,7 @@ export {
   type DialerOptions,
   type ListenOptions,
   type ListenConfigOptions,
+  type ControlFunc,
 } from "./net/dial.js";
 export { toDuplex, toWebStreams, type ConnStreams } from "./net/stream.js";
 export {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { listen, PathError, type Listener } from "../src/index.js";
+import { listen, listenPacket, PathError, type Listener } from "../src/index.js";
 import { C } from "../src/sys/constants.js";
 
 /** openFds counts this process's open file descriptors. */
@@ -379,4 +379,19 @@ export async function inetSockopts(
   if (out !== null && "unsupported" in out) return null;
   assert.ok(out !== null, `inetSockopts: no socket of type ${sotype} on local port ${localPort} in this process`);
   return out as Record<string, number>;
+}
+
+/**
+ * rawIPSkip says why raw IP sockets cannot be made here (no CAP_NET_RAW), as a skip message, or
+ * false when they can: it opens and closes an ip4:icmp packet conn on 127.0.0.1.
+ */
+export async function rawIPSkip(): Promise<string | false> {
+  try {
+    await (await listenPacket("ip4:icmp", "127.0.0.1")).close();
+    return false;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "EPERM" || code === "EACCES") return `skipped: raw IP sockets need CAP_NET_RAW (${(err as Error).message})`;
+    throw err;
+  }
 }

@@ -37,4 +37,8 @@ export {
   type UnixAddrInit,
 } from "./addr.js";
 export { resolveTCPAddr, resolveUDPAddr, resolveIPAddr, resolveUnixAddr } from "./resolve.js";
-export { lookupHost, lookupPort, type LookupOptions } from "./lookup.js";
+export { lookupPort } from "./lookup.js";
+export {
+  Resolver, MalformedRecordsError, defaultResolver, lookupHost, lookupIP, lookupCNAME, lookupSRV, lookupMX, lookupNS,
+  lookupTXT, lookupAddr, type ResolverOptions, type LookupOptions, type SRV, type MX, type NS,
+} from "./resolver.js";

@@ -21,6 +21,10 @@ import { listenUnixgram } from "./unixgram_posix.js";
 import type { Datagram, PacketConn } from "./packetconn.js";
 import type { UDPConn } from "./udpsock.js";
 import type { IPConn } from "./iprawsock.js";
+import type { ControlFunc } from "./sock_posix.js";
+import { Resolver, defaultResolver } from "./resolver.js";
+
+export type { ControlFunc } from "./sock_posix.js";
 
 /** Options of a {@link Dialer}; each is a field of Go's `net.Dialer`. */
 export interface DialerOptions {
@@ -57,6 +61,26 @@ export interface DialerOptions {
    * the dial is Go's.
    */
   happyEyeballs?: "go" | "rfc8305";
+  /**
+   * A hook called for each socket the dial makes, after socket(2) and before bind(2) and
+   * connect(2), with the concrete network ("tcp4", "udp6", "ip4", "unix", ...), the address
+   * being dialed, and a RawConn on the socket (Go's `Dialer.Control`); see {@link ControlFunc}.
+   * Each address tried gets its own call (a Happy Eyeballs race, too); a throw aborts that
+   * attempt, closing its socket, as a failed connect would. Absent or null: none.
+   *
+   * @example
+   * const d = new Dialer({ control: (network, address) => console.log(network, address) });
+   * await d.dial("tcp", "127.0.0.1:8080"); // tcp4 127.0.0.1:8080
+   */
+  control?: ControlFunc | null;
+  /**
+   * The resolver for host names in the addresses dialed (Go's `Dialer.Resolver`); absent or
+   * null: {@link defaultResolver}, the system's.
+   *
+   * @example
+   * const d = new Dialer({ resolver: new Resolver({ servers: ["127.0.0.1:5353"] }) });
+   */
+  resolver?: Resolver | null;
 }
 
 /** Options of one dial: a Dialer's options plus an AbortSignal (Go's `context.Context`). */
@@ -154,6 +178,8 @@ export class Dialer {
   readonly keepAlive: number;
   readonly fallbackDelay: number;
   readonly happyEyeballs: "go" | "rfc8305";
+  readonly control: ControlFunc | null;
+  readonly resolver: Resolver;
 
   constructor(opts: DialerOptions = {}) {
     this.timeout = opts.timeout ?? 0;
@@ -165,6 +191,10 @@ export class Dialer {
     const he = opts.happyEyeballs ?? "go";
     if (he !== "go" && he !== "rfc8305") throw invalidArg("happyEyeballs", '"go" or "rfc8305"', he);
     this.happyEyeballs = he;
+    this.control = controlOption(opts.control);
+    const r = opts.resolver ?? defaultResolver;
+    if (!(r instanceof Resolver)) throw invalidArg("resolver", "a Resolver", r);
+    this.resolver = r;
   }
 
   /** The dial's deadline in epoch ms, 0 for none: the earlier of timeout and deadline. */
@@ -203,7 +233,7 @@ export class Dialer {
       }
       let addrs: Addr[];
       try {
-        addrs = await resolveAddrList("dial", network, address, this.localAddr, signal ?? undefined);
+        addrs = await resolveAddrList("dial", network, address, this.localAddr, signal ?? undefined, this.resolver);
       } catch (err) {
         throw new OpError("dial", network, null, null, err as Error);
       }
@@ -236,7 +266,7 @@ export class Dialer {
     const sig = signal ?? undefined;
     type Answer = { addrs: Addr[] } | { err: Error };
     const ask = (net: string): Promise<Answer> =>
-      resolveAddrList("dial", net, address, null, sig).then(
+      resolveAddrList("dial", net, address, null, sig, this.resolver).then(
         (addrs) => ({ addrs }),
         (err: unknown) => ({ err: err as Error }),
       );
@@ -360,15 +390,16 @@ export class Dialer {
 
   async #dialSingle(network: string, ra: Addr, signal: AbortSignal | null): Promise<Conn> {
     const la = this.localAddr;
+    const ctl = this.control;
     try {
       if (ra instanceof TCPAddr) {
-        const c = await dialTCP(network, la as TCPAddr | null, ra, signal);
+        const c = await dialTCP(network, la as TCPAddr | null, ra, signal, ctl);
         c.applyKeepAlive(this.keepAlive);
         return c;
       }
-      if (ra instanceof UDPAddr) return await dialUDP(network, la as UDPAddr | null, ra, signal);
-      if (ra instanceof IPAddr) return await dialIP(network, la as IPAddr | null, ra, signal);
-      if (ra instanceof UnixAddr) return await dialUnix(network, la as UnixAddr | null, ra, signal);
+      if (ra instanceof UDPAddr) return await dialUDP(network, la as UDPAddr | null, ra, signal, ctl);
+      if (ra instanceof IPAddr) return await dialIP(network, la as IPAddr | null, ra, signal, ctl);
+      if (ra instanceof UnixAddr) return await dialUnix(network, la as UnixAddr | null, ra, signal, ctl);
       throw new AddrError("unexpected address type", ra.toString());
     } catch (err) {
       throw new OpError("dial", network, la, ra, err as Error);
@@ -414,6 +445,19 @@ export interface ListenConfigOptions {
    * one address, and the kernel spreads new conns among them. Beyond Go's ListenConfig.
    */
   reusePort?: boolean;
+  /**
+   * A hook called on the new socket after socket(2) and before bind(2), with the concrete
+   * network ("tcp4", "tcp6", "udp4", "ip6", "unixgram", ...), the local address as resolved
+   * (":0" for a wildcard, as Go prints it), and a RawConn on the socket (Go's
+   * `ListenConfig.Control`); see {@link ControlFunc}. Options it sets apply before bind, so
+   * SO_REUSEPORT or SO_RCVBUF set here work. Used by `listen` and `listenPacket` alike; a
+   * throw aborts the listen, closing the socket (no socket file is left). Absent or null: none.
+   *
+   * @example
+   * const lc = new ListenConfig({ control: (network, address, c) => c.control((fd) => setRcvbuf(fd)) });
+   * const pc = await lc.listenPacket("udp", "127.0.0.1:0"); // network "udp4", address "127.0.0.1:0"
+   */
+  control?: ControlFunc | null;
 }
 
 /** Options of one listen: a ListenConfig's plus an AbortSignal for name resolution. */
@@ -431,6 +475,7 @@ export class ListenConfig {
   readonly keepAlive: number;
   readonly backlog: number | undefined;
   readonly reusePort: boolean;
+  readonly control: ControlFunc | null;
 
   constructor(opts: ListenConfigOptions = {}) {
     this.keepAlive = opts.keepAlive ?? 0;
@@ -441,6 +486,7 @@ export class ListenConfig {
     this.backlog = b;
     if (opts.reusePort !== undefined && typeof opts.reusePort !== "boolean") throw invalidArg("reusePort", "a boolean", opts.reusePort);
     this.reusePort = opts.reusePort === true;
+    this.control = controlOption(opts.control);
   }
 
   /**
@@ -461,9 +507,9 @@ export class ListenConfig {
     if (this.reusePort && !network.startsWith("tcp")) throw invalidArg("reusePort", "used with a tcp network", network);
     const la = await listenAddr(network, address, opts.signal);
     try {
-      const lopts = { backlog: this.backlog, reusePort: this.reusePort };
+      const lopts = { backlog: this.backlog, reusePort: this.reusePort, control: this.control };
       if (la instanceof TCPAddr) return await listenTCP(network, la, this.keepAlive, lopts);
-      if (la instanceof UnixAddr) return await listenUnix(network, la, { backlog: this.backlog });
+      if (la instanceof UnixAddr) return await listenUnix(network, la, { backlog: this.backlog, control: this.control });
       throw new AddrError("unexpected address type", address);
     } catch (err) {
       throw new OpError("listen", network, null, la, err as Error);
@@ -484,8 +530,15 @@ export class ListenConfig {
   listenPacket(network: `ip${"" | "4" | "6"}:${string}`, address: string, opts?: { signal?: AbortSignal }): Promise<IPConn>;
   listenPacket(network: string, address: string, opts?: { signal?: AbortSignal }): Promise<PacketConn>;
   listenPacket(network: string, address: string, opts: { signal?: AbortSignal } = {}): Promise<PacketConn> {
-    return listenPacketWith(network, address, opts.signal);
+    return listenPacketWith(network, address, opts.signal, this.control);
   }
+}
+
+/** controlOption checks a `control` option: a function, or null or absent for none. */
+function controlOption(c: unknown): ControlFunc | null {
+  if (c === undefined || c === null) return null;
+  if (typeof c !== "function") throw invalidArg("control", "a function", c);
+  return c as ControlFunc;
 }
 
 /** listenAddr resolves a listen address to the one address Go binds (IPv4 first). */
@@ -503,12 +556,18 @@ async function listenAddr(network: string, address: string, signal: AbortSignal 
  * listenPacketWith is ListenConfig.listenPacket: udp*, ip*:proto and unixgram (and, as in Go,
  * unix and unixpacket, which give a listening socket as a conn).
  */
-async function listenPacketWith(network: string, address: string, signal: AbortSignal | undefined): Promise<PacketConn> {
+async function listenPacketWith(
+  network: string,
+  address: string,
+  signal: AbortSignal | undefined,
+  control: ControlFunc | null,
+): Promise<PacketConn> {
   const la = await listenAddr(network, address, signal);
   try {
-    if (la instanceof UDPAddr) return await listenUDP(network, la);
-    if (la instanceof IPAddr) return await listenIP(network, la);
-    if (la instanceof UnixAddr) return await listenUnixgram(network, la);
+    const lopts = { control };
+    if (la instanceof UDPAddr) return await listenUDP(network, la, lopts);
+    if (la instanceof IPAddr) return await listenIP(network, la, lopts);
+    if (la instanceof UnixAddr) return await listenUnixgram(network, la, lopts);
     throw new AddrError("unexpected address type", address);
   } catch (err) {
     throw new OpError("listen", network, null, la, err as Error);
@@ -519,6 +578,7 @@ async function listenPacketWith(network: string, address: string, signal: AbortS
  * listenPacket announces on a local address for datagrams: "udp", "udp4", "udp6" ("host:port";
  * "" or ":port" is every address, dual-stack), "ip:proto", "ip4:proto", "ip6:proto" (raw IP,
  * e.g. "ip4:icmp"; needs CAP_NET_RAW) or "unixgram" (a path, "@name", or "" to autobind).
+ * Of the options, `signal` stops name resolution and `control` is ListenConfig's hook.
  *
  * @example
  * await using pc = await listenPacket("udp", "127.0.0.1:0");
@@ -529,7 +589,7 @@ export function listenPacket(network: "unixgram", address: string, opts?: Listen
 export function listenPacket(network: `ip${"" | "4" | "6"}:${string}`, address: string, opts?: ListenOptions): Promise<IPConn>;
 export function listenPacket(network: string, address: string, opts?: ListenOptions): Promise<PacketConn>;
 export function listenPacket(network: string, address: string, opts: ListenOptions = {}): Promise<PacketConn> {
-  return listenPacketWith(network, address, opts.signal);
+  return listenPacketWith(network, address, opts.signal, controlOption(opts.control));
 }
 
 /**

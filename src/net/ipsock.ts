@@ -7,52 +7,11 @@ import { AddrError, UnknownNetworkError, errMissingAddress, errNoSuitableAddress
 import { IPAddr, TCPAddr, UDPAddr, UnixAddr } from "./addr.js";
 import { splitHostPort } from "./hostport.js";
 import { IP, IPv4zero, IPv6len, IPv6unspecified } from "./ip.js";
-import { lookupIPAddr, lookupPort, lookupProtocol } from "./lookup.js";
-import { dtoi } from "./parse.js";
+import { lookupPort } from "./lookup.js";
+import { parseNetwork } from "./network.js";
+import { defaultResolver, type Resolver } from "./resolver.js";
 
-/**
- * ParsedNetwork is a parsed network name: the address family network ("tcp", "ip4", "unix",
- * ...) and the IP protocol number (0 if none).
- */
-export interface ParsedNetwork {
-  afnet: string;
-  proto: number;
-}
-
-/**
- * parseNetwork splits a network name as Go's `parseNetwork`: one of tcp, tcp4, tcp6, udp,
- * udp4, udp6, ip, ip4, ip6, unix, unixgram, unixpacket (case-sensitive), or
- * "ip[46]:proto" with a decimal protocol number or a name from /etc/protocols. Bare
- * ip/ip4/ip6 are refused when `needsProto` (dial, listen, listenPacket).
- *
- * @example
- * parseNetwork("ip4:icmp", true); // { afnet: "ip4", proto: 1 }
- * parseNetwork("tcp", true);      // { afnet: "tcp", proto: 0 }
- * parseNetwork("ip", true);       // throws UnknownNetworkError "unknown network ip"
- * parseNetwork("ip:foo", true);   // throws AddrError "address foo: unknown IP protocol specified"
- * @throws {UnknownNetworkError} or {AddrError} with Go's text.
- */
-export function parseNetwork(network: string, needsProto: boolean): ParsedNetwork {
-  const i = network.lastIndexOf(":");
-  if (i < 0) {
-    switch (network) {
-      case "tcp": case "tcp4": case "tcp6": case "udp": case "udp4": case "udp6":
-      case "unix": case "unixgram": case "unixpacket":
-        return { afnet: network, proto: 0 };
-      case "ip": case "ip4": case "ip6":
-        if (needsProto) throw new UnknownNetworkError(network);
-        return { afnet: network, proto: 0 };
-      default:
-        throw new UnknownNetworkError(network);
-    }
-  }
-  const afnet = network.slice(0, i);
-  if (afnet !== "ip" && afnet !== "ip4" && afnet !== "ip6") throw new UnknownNetworkError(network);
-  const protostr = network.slice(i + 1);
-  const [n, used, ok] = dtoi(protostr);
-  const proto = ok && used === protostr.length ? n : lookupProtocol(protostr);
-  return { afnet, proto };
-}
+export { parseNetwork, type ParsedNetwork } from "./network.js";
 
 /** isIPv4 reports whether addr is a TCPAddr, UDPAddr or IPAddr holding an IPv4 address (either form). */
 export function isIPv4(addr: Addr): boolean {
@@ -139,7 +98,12 @@ function inetAddr(net: string, ip: IP | null, zone: string, port: number): Addr 
  *
  * @throws {AddrError}, {UnknownNetworkError} or {DNSError}.
  */
-export async function internetAddrList(net: string, addr: string, signal?: AbortSignal): Promise<Addr[]> {
+export async function internetAddrList(
+  net: string,
+  addr: string,
+  signal?: AbortSignal,
+  resolver: Resolver = defaultResolver,
+): Promise<Addr[]> {
   let host = "";
   let port = 0;
   switch (net) {
@@ -157,7 +121,7 @@ export async function internetAddrList(net: string, addr: string, signal?: Abort
       throw new UnknownNetworkError(net);
   }
   if (host === "") return [inetAddr(net, null, "", port)];
-  const ips = await lookupIPAddr(host, signal, net);
+  const ips = await resolver.ipAddrs(net, host, signal);
   // Go issue 18806: a host that can bind "::" may not connect to it; 0.0.0.0 is the fallback.
   if (ips.length === 1 && ips[0]!.ip !== null && ips[0]!.ip.equal(IPv6unspecified)) {
     ips.push(new IPAddr({ ip: IPv4zero }));
@@ -227,6 +191,7 @@ export async function resolveAddrList(
   address: string,
   hint: Addr | null,
   signal?: AbortSignal,
+  resolver: Resolver = defaultResolver,
 ): Promise<Addr[]> {
   const { afnet } = parseNetwork(network, true);
   if (op === "dial" && address === "") throw errMissingAddress;
@@ -237,7 +202,7 @@ export async function resolveAddrList(
     }
     return [addr];
   }
-  const addrs = await internetAddrList(afnet, address, signal);
+  const addrs = await internetAddrList(afnet, address, signal, resolver);
   if (op === "listen") return [first(addrs, isIPv4)];
   return hint === null ? addrs : filterByHint(addrs, hint);
 }

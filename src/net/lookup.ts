@@ -125,29 +125,40 @@ const gaiTexts: Record<string, string> = {
 };
 
 /**
- * dnsError maps a node:dns failure to Go's DNSError: not found is "no such host"
- * (isNotFound), a temporary failure "server misbehaving" (isTemporary), a timeout
- * "i/o timeout".
+ * dnsError maps a node:dns failure (getaddrinfo's EAI_* codes or c-ares's) to Go's DNSError,
+ * naming the server when one was asked: a name that does not exist, or has no records of the
+ * type, is "no such host" (isNotFound); SERVFAIL and getaddrinfo's EAI_AGAIN "server
+ * misbehaving" (isTemporary); a timeout "i/o timeout" (isTimeout, isTemporary, as Go marks a
+ * socket-level failure); REFUSED and other answer codes "server misbehaving"; an answer that
+ * does not parse "cannot unmarshal DNS message".
  *
  * Go: Go's own resolver tells a DNS timeout ("i/o timeout") from SERVFAIL ("server
  * misbehaving"); getaddrinfo reports both as EAI_AGAIN, which reads "server misbehaving"
- * (temporary) here. Failures Go's resolver cannot have keep glibc's text, as Go with cgo does.
+ * (temporary) here. A socket-level failure reads "i/o timeout" or "connection refused" where
+ * Go prints its UDP conn's error ("read udp 127.0.0.1:40000->127.0.0.1:53: i/o timeout"),
+ * whose local port c-ares does not report. Failures Go's resolver cannot have keep glibc's
+ * text, as Go with cgo does.
  */
-export function dnsError(err: unknown, name: string): DNSError {
+export function dnsError(err: unknown, name: string, server = ""): DNSError {
   const code = (err as { code?: unknown } | null)?.code;
   const c = typeof code === "string" ? code : "";
+  const base = { name, server, cause: err };
   switch (c) {
     case "ENOTFOUND": case "EAI_NONAME": case "EAI_NODATA": case "ENODATA": case "NXDOMAIN":
-      return new DNSError({ err: "no such host", name, isNotFound: true, cause: err });
+      return new DNSError({ ...base, err: "no such host", isNotFound: true });
     case "EAI_AGAIN": case "ESERVFAIL":
-      return new DNSError({ err: "server misbehaving", name, isTemporary: true, cause: err });
+      return new DNSError({ ...base, err: "server misbehaving", isTemporary: true });
     case "ETIMEOUT": case "ETIMEDOUT":
-      return new DNSError({ err: "i/o timeout", name, isTimeout: true, cause: err });
-    case "EAI_FAIL": case "EREFUSED": case "EBADRESP":
-      return new DNSError({ err: "server misbehaving", name, cause: err });
+      return new DNSError({ ...base, err: "i/o timeout", isTimeout: true, isTemporary: true });
+    case "ECONNREFUSED":
+      return new DNSError({ ...base, err: "connection refused", isTemporary: true });
+    case "EAI_FAIL": case "EREFUSED": case "ENOTIMP": case "EFORMERR":
+      return new DNSError({ ...base, err: "server misbehaving" });
+    case "EBADRESP":
+      return new DNSError({ ...base, err: "cannot unmarshal DNS message" });
   }
   const text = gaiTexts[c] ?? (c !== "" ? c : err instanceof Error ? err.message : String(err));
-  return new DNSError({ err: text, name, cause: err });
+  return new DNSError({ ...base, err: text });
 }
 
 type Family = 0 | 4 | 6;
@@ -218,13 +229,13 @@ function copyAddrs(addrs: IPAddr[]): IPAddr[] {
  * context's error inside a DNSError naming the host ("lookup localhost: operation was
  * canceled", or "... i/o timeout" for a deadline), with the mapped error as its cause.
  */
-function canceledLookup(host: string, reason: unknown): DNSError {
+export function canceledLookup(host: string, reason: unknown): DNSError {
   const err = abortError(reason);
   return new DNSError({ err: err.message, name: host, isTimeout: err === errTimeout, cause: err });
 }
 
 /** withSignal settles with `p`, or rejects at once with a canceled lookup when `signal` aborts first. */
-function withSignal<T>(p: Promise<T>, host: string, signal: AbortSignal | undefined): Promise<T> {
+export function withSignal<T>(p: Promise<T>, host: string, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return p;
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(canceledLookup(host, signal.reason));
@@ -257,30 +268,4 @@ export async function lookupIPAddr(host: string, signal?: AbortSignal, network =
   const v = network.at(-1);
   const family: Family = v === "4" ? 4 : v === "6" ? 6 : 0;
   return copyAddrs(await withSignal(resolveName(host, family), host, signal));
-}
-
-/** LookupOptions are the options of {@link lookupHost}. */
-export interface LookupOptions {
-  /** Aborts the lookup; it then rejects with Go's "operation was canceled" (or "i/o timeout"). */
-  signal?: AbortSignal;
-}
-
-/**
- * lookupHost gives the addresses of a host: an IP literal (zone allowed) is returned verbatim
- * without a lookup; a name goes to the system resolver (/etc/hosts, then DNS).
- *
- * @example
- * await lookupHost("127.0.0.1"); // ["127.0.0.1"]
- * await lookupHost("localhost"); // e.g. ["127.0.0.1"]
- * await lookupHost("nosuch.invalid"); // rejects DNSError "lookup nosuch.invalid: no such host"
- * @throws {DNSError} with Go's texts; `abortError(signal.reason)` when aborted.
- *
- * Go: the message never names the DNS server ("lookup x on 10.0.0.1:53: ..."), which the
- * system resolver does not report.
- */
-export async function lookupHost(host: string, options: LookupOptions = {}): Promise<string[]> {
-  if (host === "") throw new DNSError({ err: "no such host", name: host, isNotFound: true });
-  if (parseIPZone(host)[0] !== null) return [host];
-  const addrs = await lookupIPAddr(host, options.signal);
-  return addrs.map((a) => a.toString());
 }

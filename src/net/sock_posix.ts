@@ -1,12 +1,16 @@
 /**
  * socket() makes a NetFD that is listening or connected (Go's sock_posix.go): create the fd,
- * set the default options, then bind and listen, or bind (if asked) and connect.
+ * set the default options, run the caller's control hook, then bind and listen, or bind (if
+ * asked) and connect.
  */
 import { readFileSync } from "node:fs";
 import { binding, type RawSockaddr } from "../sys/binding.js";
 import { syscallError } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
-import { abortError, type Addr } from "./errors.js";
+import { RawConn } from "../poll/rawconn.js";
+import { abortError, OpError, type Addr } from "./errors.js";
+import { UDPAddr } from "./addr.js";
+import { IPv4zero, IPv6unspecified } from "./ip.js";
 import { NetFD, wrapSyscallError } from "./fd_posix.js";
 
 /** A local or remote address as the socket layer needs it: the address and its encoder. */
@@ -24,12 +28,49 @@ export interface SockAddr {
   sockaddr(family: number): Uint8Array | null;
 }
 
-/** What a listening socket takes beyond its address: ListenConfig's `backlog` and `reusePort`. */
+/**
+ * ControlFunc is the hook of {@link DialerOptions.control} and {@link ListenConfigOptions.control},
+ * Go's `Control func(network, address string, c syscall.RawConn) error`: it is called for each
+ * socket made, after socket(2) and sockit's default options, before bind(2) and connect(2), so
+ * options it sets (SO_REUSEPORT, SO_RCVBUF, IP_TTL, SO_MARK, ...) apply from the start.
+ *
+ * `network` is the concrete network: "tcp4" or "tcp6" for "tcp" (by the socket's family),
+ * likewise "udp4"/"udp6" and "ip4"/"ip6" (for "ip:proto" networks the protocol is dropped), and
+ * "unix", "unixgram" or "unixpacket" as given. `address` is the remote address of a dial (its
+ * `toString()`), the local one of a listen (for a multicast group, the wildcard it binds), ""
+ * when there is none. `c.control((fd) => ...)` lends the fd, the very socket the conn or
+ * listener will own; it is neither bound nor connected yet, so `c.read` and `c.write` are of
+ * little use here. Use `c` during the call only.
+ *
+ * A throw aborts the dial or listen: the socket is closed, and the error is the OpError's
+ * `err`, as in Go ("dial tcp 127.0.0.1:80: <its message>"; a thrown non-Error is wrapped in an
+ * Error). A multi-address dial calls it once per address tried, and fails over to the next
+ * address as on any other error.
+ *
+ * Go: the hook is synchronous and returns an error. Here it may also return a promise, which
+ * is awaited with the socket open (a rejection aborts as a throw does).
+ *
+ * @example
+ * const seen: string[] = [];
+ * const control = (network: string, address: string, c: RawConn) => {
+ *   seen.push(`${network} ${address}`);
+ *   c.control((fd) => setMyOptions(fd)); // e.g. setsockopt(2) from an addon of your own
+ * };
+ * await new Dialer({ control }).dial("tcp", "127.0.0.1:80"); // seen: ["tcp4 127.0.0.1:80"]
+ */
+export type ControlFunc = (network: string, address: string, c: RawConn) => void | PromiseLike<void>;
+
+/**
+ * What a socket takes beyond its addresses: ListenConfig's `backlog` and `reusePort`, and the
+ * `control` hook of a ListenConfig or a Dialer (the one field dials use).
+ */
 export interface ListenSockopts {
   /** The accept queue's length for listen(2); absent: the kernel's somaxconn, as Go. */
   backlog?: number;
   /** SO_REUSEPORT before bind, so several sockets may bind the one address. */
   reusePort?: boolean;
+  /** Called after the default options, before bind and connect (Go's ctrlFn). */
+  control?: ControlFunc | null;
 }
 
 /** socket creates a NetFD for `net`; with laddr and no raddr it listens, else it dials. */
@@ -47,13 +88,16 @@ export async function socket(
   const s = binding.socket(family, sotype, proto);
   if (s < 0) throw syscallError("socket", s);
   const fd = new NetFD(s, family, sotype, net);
+  const control = lopts.control ?? null;
   try {
     setDefaultSockopts(fd, family, sotype, ipv6only);
     if (lopts.reusePort === true) fd.setsockoptInt(C.SOL_SOCKET!, C.SO_REUSEPORT ?? -1, 1);
     if (laddr !== null && raddr === null && sotype !== C.SOCK_DGRAM && sotype !== C.SOCK_RAW) {
-      listenStream(fd, laddr, lopts.backlog ?? listenerBacklog());
+      await listenStream(fd, laddr, lopts.backlog ?? listenerBacklog(), control);
     } else {
       if (laddr?.reuseAddr) fd.setsockoptInt(C.SOL_SOCKET!, C.SO_REUSEADDR!, 1);
+      const pending = control === null ? undefined : runControl(fd, control, dialCtrlAddr(fd, laddr, raddr), signal);
+      if (pending !== undefined) await pending;
       await dialFD(fd, laddr, raddr, signal);
     }
     return fd;
@@ -73,10 +117,70 @@ function setDefaultSockopts(fd: NetFD, family: number, sotype: number, ipv6only:
   }
 }
 
-function listenStream(fd: NetFD, laddr: SockAddr, backlog: number): void {
+/**
+ * ctrlNetwork is the network a control hook is told (Go's netFD.ctrlNetwork): unix networks as
+ * they are, an IP network with its family's digit ("tcp" on an IPv6 socket is "tcp6").
+ */
+function ctrlNetwork(fd: NetFD): string {
+  const net = fd.net;
+  if (net === "unix" || net === "unixgram" || net === "unixpacket") return net;
+  const last = net[net.length - 1];
+  if (last === "4" || last === "6") return net;
+  return net + (fd.family === C.AF_INET ? "4" : "6");
+}
+
+/**
+ * dialCtrlAddr is the address a control hook is told outside a stream listen (Go's netFD.dial
+ * and listenDatagram): the remote address, else the local one, else "". A datagram listener on
+ * a multicast group binds its family's wildcard, and Go names that ("0.0.0.0:PORT").
+ */
+function dialCtrlAddr(fd: NetFD, laddr: SockAddr | null, raddr: SockAddr | null): string {
+  if (raddr !== null) return raddr.addr.toString();
+  if (laddr === null) return "";
+  if (laddr.reuseAddr === true && laddr.addr instanceof UDPAddr) {
+    const { port, zone } = laddr.addr;
+    return new UDPAddr({ ip: fd.family === C.AF_INET ? IPv4zero : IPv6unspecified, port, zone }).toString();
+  }
+  return laddr.addr.toString();
+}
+
+/**
+ * runControl calls the caller's hook with a RawConn on the new socket, awaiting it only if it
+ * returned a promise. Its error is thrown as it is (Go returns ctrlFn's error unwrapped); the
+ * RawConn's own errors say "raw-control" and the network, the socket having no address yet.
+ */
+function runControl(fd: NetFD, control: ControlFunc, address: string, signal: AbortSignal | null): Promise<void> | undefined {
+  const rc = new RawConn(fd.pfd, (op, err) => new OpError(op, fd.net, null, null, err));
+  let r: void | PromiseLike<void>;
+  try {
+    r = control(ctrlNetwork(fd), address, rc);
+  } catch (err) {
+    throw asError(err);
+  }
+  if (r === undefined || typeof (r as { then?: unknown }).then !== "function") return undefined;
+  return Promise.resolve(r).then(
+    () => {
+      if (signal?.aborted) throw abortError(signal.reason);
+    },
+    (err: unknown) => {
+      throw asError(err);
+    },
+  );
+}
+
+/** asError keeps an Error as it is and wraps anything else thrown, for OpError's message. */
+function asError(v: unknown): Error {
+  return v instanceof Error ? v : new Error(String(v), { cause: v });
+}
+
+async function listenStream(fd: NetFD, laddr: SockAddr, backlog: number, control: ControlFunc | null): Promise<void> {
   // Go sets SO_REUSEADDR on every stream listener, unix ones included (sockopt_linux.go).
   fd.setsockoptInt(C.SOL_SOCKET!, C.SO_REUSEADDR!, 1);
   const sysfd = fd.pfd.sysfd;
+  // The hook runs before the address is encoded: a unix name too long for sockaddr_un is
+  // refused by bind, after the hook, in Go too (its UnixAddr.sockaddr checks nothing).
+  const pending = control === null ? undefined : runControl(fd, control, laddr.addr.toString(), null);
+  if (pending !== undefined) await pending;
   bind(fd, laddr);
   const rc = binding.listen(sysfd, backlog);
   if (rc < 0) throw syscallError("listen", rc);

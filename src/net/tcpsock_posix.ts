@@ -8,24 +8,26 @@ import { OpError } from "./errors.js";
 import type { NetFD } from "./fd_posix.js";
 import type { TCPAddr } from "./addr.js";
 import { internetSocket } from "./ipsock_posix.js";
-import type { ListenSockopts } from "./sock_posix.js";
+import type { ControlFunc, ListenSockopts } from "./sock_posix.js";
 import { TCPConn, TCPListener } from "./tcpsock.js";
 
 /**
  * dialTCP connects to `raddr`. Without a fixed local port it retries twice when the kernel
- * connected the socket to itself or spuriously refused the local address, as Go does.
+ * connected the socket to itself or spuriously refused the local address, as Go does; each
+ * try is a new socket, and `control` runs on each.
  */
 export async function dialTCP(
   net: string,
   laddr: TCPAddr | null,
   raddr: TCPAddr,
   signal: AbortSignal | null,
+  control: ControlFunc | null = null,
 ): Promise<TCPConn> {
   const canRetry = laddr === null || laddr.port === 0;
   for (let attempt = 0; ; attempt++) {
     let fd: NetFD | null = null;
     try {
-      fd = await internetSocket(net, laddr, raddr, C.SOCK_STREAM!, 0, "dial", signal);
+      fd = await internetSocket(net, laddr, raddr, C.SOCK_STREAM!, 0, "dial", signal, { control });
     } catch (err) {
       if (attempt < 2 && canRetry && spuriousENOTAVAIL(err)) continue;
       throw err;

@@ -5,16 +5,23 @@ import { C } from "../sys/constants.js";
 import { UnknownNetworkError, errMissingAddress, OpError } from "./errors.js";
 import type { UDPAddr } from "./addr.js";
 import { internetSocket } from "./ipsock_posix.js";
+import type { ControlFunc, ListenSockopts } from "./sock_posix.js";
 import { UDPConn, type MulticastInterface } from "./udpsock.js";
 
 /** dialUDP makes a connected UDP socket: the kernel then only passes datagrams from `raddr`. */
-export async function dialUDP(net: string, laddr: UDPAddr | null, raddr: UDPAddr, signal: AbortSignal | null): Promise<UDPConn> {
-  return new UDPConn(await internetSocket(net, laddr, raddr, C.SOCK_DGRAM!, 0, "dial", signal));
+export async function dialUDP(
+  net: string,
+  laddr: UDPAddr | null,
+  raddr: UDPAddr,
+  signal: AbortSignal | null,
+  control: ControlFunc | null = null,
+): Promise<UDPConn> {
+  return new UDPConn(await internetSocket(net, laddr, raddr, C.SOCK_DGRAM!, 0, "dial", signal, { control }));
 }
 
 /** listenUDP binds a UDP socket to `laddr`; a multicast address binds the wildcard, as in Go. */
-export async function listenUDP(net: string, laddr: UDPAddr): Promise<UDPConn> {
-  return new UDPConn(await internetSocket(net, laddr, null, C.SOCK_DGRAM!, 0, "listen", null));
+export async function listenUDP(net: string, laddr: UDPAddr, lopts: ListenSockopts = {}): Promise<UDPConn> {
+  return new UDPConn(await internetSocket(net, laddr, null, C.SOCK_DGRAM!, 0, "listen", null, lopts));
 }
 
 /**

@@ -6,7 +6,7 @@ import { C } from "../sys/constants.js";
 import { UnknownNetworkError, errMissingAddress } from "./errors.js";
 import { UnixAddr } from "./addr.js";
 import { unixSockaddr } from "./sockaddr_posix.js";
-import { socket, type ListenSockopts, type SockAddr } from "./sock_posix.js";
+import { socket, type ControlFunc, type ListenSockopts, type SockAddr } from "./sock_posix.js";
 import { UnixConn, UnixListener } from "./unixsock.js";
 
 /** unixSotype maps a unix network name to its socket type. */
@@ -37,6 +37,7 @@ export async function dialUnix(
   laddr: UnixAddr | null,
   raddr: UnixAddr | null,
   signal: AbortSignal | null,
+  control: ControlFunc | null = null,
 ): Promise<UnixConn> {
   const sotype = unixSotype(net);
   laddr = named(laddr);
@@ -46,7 +47,7 @@ export async function dialUnix(
   // abstract name so the peer can reply. Go: DialUnix leaves it unbound (LocalAddr "@").
   if (laddr === null && sotype === C.SOCK_DGRAM && process.platform === "linux") laddr = new UnixAddr({ name: "", net });
   const lsa = laddr === null ? null : { addr: laddr, sockaddr: () => unixSockaddr(laddr!.name) };
-  const fd = await socket(net, C.AF_UNIX!, sotype, 0, false, lsa, unixSockAddr(raddr), signal);
+  const fd = await socket(net, C.AF_UNIX!, sotype, 0, false, lsa, unixSockAddr(raddr), signal, { control });
   return new UnixConn(fd);
 }
 

@@ -45,7 +45,7 @@ import {
 import { E } from "../../src/sys/errors.js";
 import { C } from "../../src/sys/constants.js";
 import { readFileSync } from "node:fs";
-import { guardFdLeaks, testUnixAddr, hasIPv6, readAll, readFull, settle, within, PythonPeer } from "../helpers.js";
+import { guardFdLeaks, testUnixAddr, hasIPv6, readAll, readFull, settle, within, PythonPeer, rawIPSkip } from "../helpers.js";
 
 guardFdLeaks();
 
@@ -55,19 +55,7 @@ const text = (b: Uint8Array) => Buffer.from(b).toString();
 const LIMIT = 5000;
 const v6 = await hasIPv6();
 
-/** Why raw IP sockets cannot be made here (no CAP_NET_RAW), or false when they can. */
-async function rawSkip(): Promise<string | false> {
-  try {
-    const c = await dial("ip4:icmp", "127.0.0.1");
-    await c.close();
-    return false;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === "EPERM" || code === "EACCES") return `skipped: raw IP sockets need CAP_NET_RAW (${(err as Error).message})`;
-    throw err;
-  }
-}
-const noRaw = await rawSkip();
+const noRaw = await rawIPSkip();
 
 /** The Internet checksum (RFC 1071). */
 function checksum(b: Uint8Array): number {

@@ -24,7 +24,7 @@ import {
   UDPAddr,
   type Addr,
 } from "../../src/index.js";
-import { guardFdLeaks, hasIPv6, settle, within } from "../helpers.js";
+import { guardFdLeaks, hasIPv6, settle, within, rawIPSkip } from "../helpers.js";
 import { hex, rejectsWith, usePyPeer } from "./dgram_peers.js";
 
 guardFdLeaks();
@@ -34,21 +34,7 @@ const LIMIT = 5000;
 const lo4 = () => new IPAddr({ ip: parseIP("127.0.0.1") });
 const lo6 = () => new IPAddr({ ip: parseIP("::1") });
 
-/** Why raw-socket tests cannot run here, or false when they can. */
-async function rawSkip(): Promise<string | false> {
-  try {
-    const pc = await listenPacket("ip4:icmp", "127.0.0.1");
-    await pc.close();
-    return false;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === "EPERM" || code === "EACCES") {
-      return `skipped: raw IP sockets need CAP_NET_RAW (${(err as Error).message})`;
-    }
-    throw err;
-  }
-}
-const noRaw = await rawSkip();
+const noRaw = await rawIPSkip();
 
 /**
  * listenRaw is listenPacket for a raw IP network, checked to give an IPConn (listenPacket has no
