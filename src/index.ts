@@ -47,7 +47,15 @@ export {
   type ListenConfigOptions,
   type ControlFunc,
 } from "./net/dial.js";
-export { toDuplex, toWebStreams, type ConnStreams } from "./net/stream.js";
+export { toWebStreams, type ConnStreams } from "./net/stream.js";
+export { toSocket, toDuplex, ConnSocket, type ToSocketOptions } from "./node/socket.js";
+export {
+  httpAgent, httpsAgent, serveHTTP, SockitAgent, SockitHttpsAgent, type AgentOptions, type HTTPService, type ServeHTTPOptions,
+} from "./node/http.js";
+export { tlsClient, tlsServer, TLSConn, type ConnectionState } from "./node/tls.js";
+export {
+  undiciConnect, type UndiciConnector, type UndiciConnectOptions, type UndiciConnectorOptions,
+} from "./node/undici.js";
 export {
   unixRights,
   oobSpace,

@@ -1,58 +1,9 @@
 /**
- * Adapters from any stream conn to Node's streams and to Web streams, so that code written for
- * streams (`tls.connect({ socket })`, HTTP clients, `pipeline`) runs over any sockit conn.
+ * Adapters from any stream conn to Web streams, so that code written for them (`fetch`
+ * bodies, `pipeTo`) runs over any sockit conn. The Node socket adapter is node/socket.ts.
  */
-import { Duplex } from "node:stream";
 import { ChunkReader, canHalfClose } from "../poll/stream.js";
 import type { Conn } from "./conn.js";
-
-/**
- * toDuplex wraps a conn in a Node `Duplex`. Ending the writable side half-closes the conn
- * (closeWrite) where it can; destroying the stream closes the conn. The conn belongs to the
- * stream from then on.
- *
- * @example
- * const socket = toDuplex(await dial("tcp", "example.test:443"));
- * const secure = tls.connect({ socket, servername: "example.test" });
- */
-export function toDuplex(conn: Conn): Duplex {
-  const chunks = new ChunkReader((p) => conn.read(p));
-  let reading = false;
-  return new Duplex({
-    allowHalfOpen: true,
-    read() {
-      if (reading) return;
-      reading = true;
-      chunks.next().then(
-        (chunk) => {
-          reading = false;
-          this.push(chunk === null ? null : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        },
-        (err: Error) => {
-          reading = false;
-          this.destroy(err);
-        },
-      );
-    },
-    write(chunk: Buffer, _enc, cb) {
-      conn.write(chunk).then(() => cb(), cb);
-    },
-    writev(chunks, cb) {
-      const all = Buffer.concat(chunks.map((c) => c.chunk as Buffer));
-      conn.write(all).then(() => cb(), cb);
-    },
-    final(cb) {
-      if (!canHalfClose(conn)) return cb();
-      conn.closeWrite().then(() => cb(), cb);
-    },
-    destroy(err, cb) {
-      conn[Symbol.asyncDispose]().then(
-        () => cb(err),
-        () => cb(err),
-      );
-    },
-  });
-}
 
 /** The Web streams of a conn: bytes in, bytes out. */
 export interface ConnStreams {

@@ -18,6 +18,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { guardFdLeaks } from "../helpers.js";
 
@@ -64,10 +65,16 @@ const files = [
 
 const examples = files.flatMap(blocks).filter((b) => runnable.has(b.lang));
 
-/** asMjs points the example's imports of sockit at this build. */
+/** The packages examples may import besides sockit (devDependencies, resolved from the repo). */
+const packages = ["undici"].map((name) => [name, pathToFileURL(createRequire(path.join(repo, "package.json")).resolve(name)).href] as const);
+
+/** asMjs points the example's imports of sockit (and of the packages above) at this build. */
 function asMjs(code: string): string {
   const index = pathToFileURL(path.join(dist, "index.js")).href;
   const netip = pathToFileURL(path.join(dist, "netip.js")).href;
+  for (const [name, url] of packages) {
+    code = code.replace(new RegExp(`(from\\s+|import\\s*\\(\\s*)(["'])${name}\\2`, "g"), (_m, pre: string, q: string) => `${pre}${q}${url}${q}`);
+  }
   return code
     .replace(/(from\s+|import\s*\(\s*)(["'])sockit\/netip\2/g, (_m, pre: string, q: string) => `${pre}${q}${netip}${q}`)
     .replace(/(from\s+|import\s*\(\s*)(["'])sockit\2/g, (_m, pre: string, q: string) => `${pre}${q}${index}${q}`);
