@@ -10,6 +10,7 @@
       "sources": [
         "native/binding.c",
         "native/constants.c",
+        "native/constants_linux.c",
         "native/errno.c",
         "native/errno_ext.c",
         "native/sockaddr.c",

@@ -185,6 +185,7 @@ int sk_cmsg_walk(const void* control, size_t len, sk_cmsg_fn fn, void* arg);
 
 /* The constants and errnos objects (constants.c, errno.c, errno_ext.c). */
 napi_value sk_constants_object(napi_env env);
+int sk_constants_add_linux(napi_env env, napi_value obj);
 napi_value sk_errno_object(napi_env env);
 int sk_errno_add_ext(napi_env env, napi_value obj);
 
@@ -255,6 +256,7 @@ napi_value sk_sockopt_get_int_js(napi_env env, napi_callback_info info);
 napi_value sk_sockopt_set_int_js(napi_env env, napi_callback_info info);
 napi_value sk_sockopt_set_linger_js(napi_env env, napi_callback_info info);
 napi_value sk_sockopt_set_bytes_js(napi_env env, napi_callback_info info);
+napi_value sk_sockopt_get_bytes_js(napi_env env, napi_callback_info info);
 napi_value sk_sockopt_peer_credentials_js(napi_env env,
                                           napi_callback_info info);
 
@@ -262,9 +264,18 @@ napi_value sk_sockaddr_inet_js(napi_env env, napi_callback_info info);
 napi_value sk_sockaddr_unix_js(napi_env env, napi_callback_info info);
 napi_value sk_sockaddr_getsockname_js(napi_env env, napi_callback_info info);
 napi_value sk_sockaddr_getpeername_js(napi_env env, napi_callback_info info);
+napi_value sk_sockaddr_netlink_js(napi_env env, napi_callback_info info);
+napi_value sk_sockaddr_linklayer_js(napi_env env, napi_callback_info info);
+napi_value sk_sockaddr_vm_js(napi_env env, napi_callback_info info);
+napi_value sk_sockaddr_decode_js(napi_env env, napi_callback_info info);
+napi_value sk_sockaddr_getsockname_any_js(napi_env env,
+                                          napi_callback_info info);
+napi_value sk_sockaddr_getpeername_any_js(napi_env env,
+                                          napi_callback_info info);
 
 napi_value sk_msg_recv_js(napi_env env, napi_callback_info info);
 napi_value sk_msg_send_js(napi_env env, napi_callback_info info);
+napi_value sk_msg_recv_raw_js(napi_env env, napi_callback_info info);
 
 napi_value sk_cmsg_space_js(napi_env env, napi_callback_info info);
 napi_value sk_cmsg_unix_rights_js(napi_env env, napi_callback_info info);

@@ -422,5 +422,7 @@ napi_value sk_constants_object(napi_env env) {
   for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
     if (sk_napi_set_names(env, obj, tables[i]))
       return NULL;
+  if (sk_constants_add_linux(env, obj))
+    return NULL;
   return obj;
 }

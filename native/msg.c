@@ -60,7 +60,8 @@ static int sk_msg_cloexec(void* arg, int level, int type,
  * every try anyway, so that no retry can see lengths shortened by the
  * one before.
  */
-static int64_t sk_msg_recv(int fd, struct msghdr* msg, int flags) {
+static int64_t sk_msg_recv(int fd, struct msghdr* msg, int flags,
+                           int cloexec) {
   socklen_t namelen;
   size_t controllen;
   ssize_t r;
@@ -68,7 +69,10 @@ static int64_t sk_msg_recv(int fd, struct msghdr* msg, int flags) {
   namelen = msg->msg_namelen;
   controllen = msg->msg_controllen;
 #ifdef SK_HAVE_CMSG_CLOEXEC
-  flags |= MSG_CMSG_CLOEXEC;
+  if (cloexec)
+    flags |= MSG_CMSG_CLOEXEC;
+#else
+  (void) cloexec;
 #endif
   do {
     msg->msg_namelen = namelen;
@@ -94,11 +98,11 @@ static int64_t sk_msg_recv(int fd, struct msghdr* msg, int flags) {
  * not at all, and a stream socket reports EINTR only when nothing was
  * sent, so the retry can never send anything twice.
  */
-static int64_t sk_msg_send(int fd, const struct msghdr* msg) {
+static int64_t sk_msg_send(int fd, const struct msghdr* msg, int flags) {
   ssize_t r;
 
   do
-    r = sendmsg(fd, msg, SK_MSG_NOSIGNAL);
+    r = sendmsg(fd, msg, SK_MSG_NOSIGNAL | flags);
   while (r == -1 && errno == EINTR);
   return r == -1 ? -errno : r;
 }
@@ -164,64 +168,138 @@ static napi_value sk_msg_from_error(napi_env env) {
   return sk_napi_type_error(env, message);
 }
 
+/* The arguments recvmsg and recvmsgRaw share: (fd, buf, off, len, oob,
+ * flags, from, info).
+ */
+typedef struct sk_msg_recv_args_s {
+  int32_t fd;
+  struct iovec iov;
+  void* oob;
+  size_t oob_len;
+  int32_t flags;
+  void* from;
+  size_t from_len;
+  int32_t* out;
+} sk_msg_recv_args_t;
+
+static int sk_msg_recv_args(napi_env env, napi_callback_info info,
+                            sk_msg_recv_args_t* a) {
+  napi_value argv[8];
+
+  if (sk_napi_args(env, info, 8, argv) ||
+      sk_napi_int(env, argv[0], "fd", &a->fd) ||
+      sk_napi_range(env, argv[1], argv[2], argv[3], &a->iov.iov_base,
+                    &a->iov.iov_len) ||
+      sk_napi_bytes_or_null(env, argv[4], "oob", &a->oob, &a->oob_len) ||
+      sk_napi_int(env, argv[5], "flags", &a->flags) ||
+      sk_napi_bytes(env, argv[6], "from", &a->from, &a->from_len) ||
+      sk_napi_int32s(env, argv[7], "info", SK_RECVMSG_INFO_COUNT, &a->out)) {
+    return -1;
+  }
+  return 0;
+}
+
 /* recvmsg(fd, buf, off, len, oob, flags, from, info): see the manifest.
  * flags pass through (MSG_PEEK, say); note that Linux's MSG_TRUNC as a
  * request makes the result the datagram's full length, past len.
  */
 napi_value sk_msg_recv_js(napi_env env, napi_callback_info info) {
   struct sockaddr_storage ss;
+  sk_msg_recv_args_t a;
   struct msghdr msg;
-  struct iovec iov;
-  napi_value argv[8];
-  int32_t* out;
-  int32_t fd;
-  int32_t flags;
-  void* oob;
-  size_t oob_len;
-  void* from;
-  size_t from_len;
   int64_t r;
 
-  if (sk_napi_args(env, info, 8, argv) ||
-      sk_napi_int(env, argv[0], "fd", &fd) ||
-      sk_napi_range(env, argv[1], argv[2], argv[3], &iov.iov_base,
-                    &iov.iov_len) ||
-      sk_napi_bytes_or_null(env, argv[4], "oob", &oob, &oob_len) ||
-      sk_napi_int(env, argv[5], "flags", &flags) ||
-      sk_napi_bytes(env, argv[6], "from", &from, &from_len) ||
-      sk_napi_int32s(env, argv[7], "info", SK_RECVMSG_INFO_COUNT, &out)) {
+  if (sk_msg_recv_args(env, info, &a))
     return NULL;
-  }
-  if (from_len < SK_RECVMSG_FROM_SIZE)
+  if (a.from_len < SK_RECVMSG_FROM_SIZE)
     return sk_msg_from_error(env);
 
-  sk_msg_recv_prepare(&msg, &ss, &iov, oob, oob_len);
-  r = sk_msg_recv(fd, &msg, flags);
+  sk_msg_recv_prepare(&msg, &ss, &a.iov, a.oob, a.oob_len);
+  r = sk_msg_recv(a.fd, &msg, a.flags, 1);
   if (r >= 0)
-    sk_msg_report(&msg, from, from_len, out);
+    sk_msg_report(&msg, a.from, a.from_len, a.out);
   return sk_napi_number(env, r);
 }
 
-/* sendmsg(fd, buf, off, len, oob, sa): see the manifest. An address longer
- * than any sockaddr fails with EINVAL, as bind and connect do (socket.c),
- * and so does a control buffer past INT_MAX, which Linux refuses as well.
+/* recvmsgRaw(fd, buf, off, len, oob, flags, from, info): recvmsg for the
+ * syscall layer, which decodes senders of any family (sockaddrDecode,
+ * sockaddr.c): `from` gets the sender's sockaddr bytes as the kernel wrote
+ * them and info[SK_RECVMSG_INFO_ADDRLEN] their count (0: no address);
+ * FLAGS and OOBN are as for recvmsg, and the PORT and SCOPE slots are 0.
+ * The kernel writes into local storage, which is copied out, so that
+ * `from` needs no alignment.
+ */
+napi_value sk_msg_recv_raw_js(napi_env env, napi_callback_info info) {
+  struct sockaddr_storage ss;
+  sk_msg_recv_args_t a;
+  struct msghdr msg;
+  int32_t* out;
+  size_t n;
+  int64_t r;
+
+  if (sk_msg_recv_args(env, info, &a))
+    return NULL;
+  if (a.from_len < sizeof(ss)) {
+    return sk_napi_type_error(
+        env, "sockit: from must hold a sockaddr_storage (SK_SOCKADDR_STORAGE_SIZE bytes)");
+  }
+  /* Fds arrive only in a control buffer, so without one MSG_CMSG_CLOEXEC
+   * is not asked for: packet(7) and some other families refuse the flag
+   * with EINVAL (packet_recvmsg). With one, such a refusal is retried
+   * without it; those families never carry SCM_RIGHTS, which is AF_UNIX's.
+   */
+  sk_msg_recv_prepare(&msg, &ss, &a.iov, a.oob, a.oob_len);
+  r = sk_msg_recv(a.fd, &msg, a.flags, a.oob_len > 0);
+  if (r == -EINVAL && a.oob_len > 0)
+    r = sk_msg_recv(a.fd, &msg, a.flags, 0);
+  if (r < 0)
+    return sk_napi_number(env, r);
+  /* The kernel reports the address's full length even when it cut the
+   * copy short; never copy past the storage it wrote.
+   */
+  n = msg.msg_namelen < sizeof(ss) ? msg.msg_namelen : sizeof(ss);
+  if (n > 0)
+    memcpy(a.from, &ss, n);
+  out = a.out;
+  out[SK_RECVMSG_INFO_FAMILY] = n > 0 ? ss.ss_family : 0;
+  out[SK_RECVMSG_INFO_ADDRLEN] = (int32_t) n;
+  out[SK_RECVMSG_INFO_PORT] = 0;
+  out[SK_RECVMSG_INFO_SCOPE] = 0;
+  out[SK_RECVMSG_INFO_FLAGS] = msg.msg_flags;
+  out[SK_RECVMSG_INFO_OOBN] = (int32_t) msg.msg_controllen;
+  return sk_napi_number(env, r);
+}
+
+/* sendmsg(fd, buf, off, len, oob, sa[, flags]): see the manifest. An
+ * address longer than any sockaddr fails with EINVAL, as bind and connect
+ * do (socket.c), and so does a control buffer past INT_MAX, which Linux
+ * refuses as well. flags (MSG_DONTROUTE, MSG_EOR, ...) may be left out,
+ * for the net layer's calls, which pass none.
  */
 napi_value sk_msg_send_js(napi_env env, napi_callback_info info) {
   struct msghdr msg;
   struct iovec iov;
-  napi_value argv[6];
+  napi_value argv[7];
+  napi_valuetype vtype;
   int32_t fd;
+  int32_t flags;
   void* oob;
   size_t oob_len;
   void* sa;
   size_t sa_len;
 
-  if (sk_napi_args(env, info, 6, argv) ||
+  if (sk_napi_args(env, info, 7, argv) ||
       sk_napi_int(env, argv[0], "fd", &fd) ||
       sk_napi_range(env, argv[1], argv[2], argv[3], &iov.iov_base,
                     &iov.iov_len) ||
       sk_napi_bytes_or_null(env, argv[4], "oob", &oob, &oob_len) ||
       sk_napi_bytes_or_null(env, argv[5], "sa", &sa, &sa_len)) {
+    return NULL;
+  }
+  flags = 0;
+  if (napi_typeof(env, argv[6], &vtype) != napi_ok ||
+      (vtype != napi_undefined &&
+       sk_napi_int(env, argv[6], "flags", &flags))) {
     return NULL;
   }
   if (sa_len > sizeof(struct sockaddr_storage) || oob_len > INT_MAX)
@@ -234,5 +312,5 @@ napi_value sk_msg_send_js(napi_env env, napi_callback_info info) {
   msg.msg_iovlen = 1;
   msg.msg_control = oob;
   msg.msg_controllen = oob_len;
-  return sk_napi_number(env, sk_msg_send(fd, &msg));
+  return sk_napi_number(env, sk_msg_send(fd, &msg, flags));
 }

@@ -2,7 +2,8 @@
  * Socket options: getsockopt(2) and setsockopt(2) of int-valued options,
  * SO_LINGER, whose value is a struct, and setting raw byte values for the
  * structs JavaScript lays out itself (ip_mreqn, ipv6_mreq) from the
- * layout facts constants.c exports.
+ * layout facts constants.c exports, and getting raw byte values for the
+ * options no wrapper of sockit's covers (RawConn.getsockoptBytes).
  *
  * Which level and name to use is policy and lives in JavaScript (as Go's
  * sockopt_*.go files); these wrappers only move the value.
@@ -58,6 +59,22 @@ static int sk_sockopt_set_bytes(int fd, int level, int name, const void* p,
   if (setsockopt(fd, level, name, p, (socklen_t) n))
     return -errno;
   return 0;
+}
+
+/* The value's length on success: the kernel shortens len to what it
+ * wrote (it may also report a longer value cut short, which never reads
+ * past the buffer: getsockopt writes at most the length it was given).
+ */
+static int sk_sockopt_get_bytes(int fd, int level, int name, void* p,
+                                size_t n) {
+  socklen_t len;
+
+  if (n > INT_MAX)
+    return -EINVAL;
+  len = (socklen_t) n;
+  if (getsockopt(fd, level, name, p, &len))
+    return -errno;
+  return (int) (len < n ? len : n);
 }
 
 napi_value sk_sockopt_get_int_js(napi_env env, napi_callback_info info) {
@@ -122,23 +139,50 @@ napi_value sk_sockopt_set_linger_js(napi_env env, napi_callback_info info) {
   return sk_napi_number(env, sk_sockopt_set_linger(fd, onoff, secs));
 }
 
-/* setsockoptBytes(fd, level, name, value): a raw option value. */
-napi_value sk_sockopt_set_bytes_js(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
+/* The arguments of the byte-valued calls: (fd, level, name, bytes). */
+typedef struct sk_sockopt_bytes_args_s {
   int32_t fd;
   int32_t level;
   int32_t name;
   void* p;
   size_t n;
+} sk_sockopt_bytes_args_t;
+
+static int sk_sockopt_bytes_args(napi_env env, napi_callback_info info,
+                                 const char* what,
+                                 sk_sockopt_bytes_args_t* a) {
+  napi_value argv[4];
 
   if (sk_napi_args(env, info, 4, argv) ||
-      sk_napi_int(env, argv[0], "fd", &fd) ||
-      sk_napi_int(env, argv[1], "level", &level) ||
-      sk_napi_int(env, argv[2], "name", &name) ||
-      sk_napi_bytes(env, argv[3], "value", &p, &n)) {
-    return NULL;
+      sk_napi_int(env, argv[0], "fd", &a->fd) ||
+      sk_napi_int(env, argv[1], "level", &a->level) ||
+      sk_napi_int(env, argv[2], "name", &a->name) ||
+      sk_napi_bytes(env, argv[3], what, &a->p, &a->n)) {
+    return -1;
   }
-  return sk_napi_number(env, sk_sockopt_set_bytes(fd, level, name, p, n));
+  return 0;
+}
+
+/* setsockoptBytes(fd, level, name, value): a raw option value. */
+napi_value sk_sockopt_set_bytes_js(napi_env env, napi_callback_info info) {
+  sk_sockopt_bytes_args_t a;
+
+  if (sk_sockopt_bytes_args(env, info, "value", &a))
+    return NULL;
+  return sk_napi_number(env,
+                        sk_sockopt_set_bytes(a.fd, a.level, a.name, a.p, a.n));
+}
+
+/* getsockoptBytes(fd, level, name, out): a raw option value into out,
+ * in place; returns its length.
+ */
+napi_value sk_sockopt_get_bytes_js(napi_env env, napi_callback_info info) {
+  sk_sockopt_bytes_args_t a;
+
+  if (sk_sockopt_bytes_args(env, info, "out", &a))
+    return NULL;
+  return sk_napi_number(env,
+                        sk_sockopt_get_bytes(a.fd, a.level, a.name, a.p, a.n));
 }
 
 /* peerCredentials(fd, out): the credentials of a unix socket's peer, as the

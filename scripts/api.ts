@@ -44,7 +44,10 @@ function collect(entry: string, checker: ts.TypeChecker, program: ts.Program): M
     const where = path.relative(root, decl.getSourceFile().fileName);
     const list = groups.get(where) ?? [];
     const kind = kindOf(decl);
-    const text = kind === "namespace" ? "Go's `net/netip`: see the `sockit/netip` section below." : summary(sym, checker);
+    const text =
+      kind !== "namespace" ? summary(sym, checker)
+      : exp.name === "netip" ? "Go's `net/netip`: see the `sockit/netip` section below."
+      : `Go's \`${exp.name}\` package: see the \`${exp.name}\` namespace section below and [${exp.name}.md](${exp.name}.md).`;
     list.push({ name: exp.name, kind, summary: text });
     groups.set(where, list);
   }
@@ -53,7 +56,7 @@ function collect(entry: string, checker: ts.TypeChecker, program: ts.Program): M
 
 /** render gives the whole markdown text of docs/api.md. */
 export function render(): string {
-  const entries = [path.join(root, "src/index.ts"), path.join(root, "src/netip.ts")];
+  const entries = [path.join(root, "src/index.ts"), path.join(root, "src/netip.ts"), path.join(root, "src/syscall/index.ts")];
   const program = ts.createProgram(entries, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true });
   const checker = program.getTypeChecker();
   const out = [
@@ -64,7 +67,8 @@ export function render(): string {
     "declaration in the source named in its section.",
     "",
   ];
-  for (const [title, entry] of [["`sockit`", entries[0]!], ["`sockit/netip` (also the `netip` namespace)", entries[1]!]] as const) {
+  const sections = [["`sockit`", entries[0]!], ["`sockit/netip` (also the `netip` namespace)", entries[1]!], ["the `syscall` namespace", entries[2]!]] as const;
+  for (const [title, entry] of sections) {
     out.push(`## ${title}`, "");
     const groups = [...collect(entry, checker, program)].sort(([a], [b]) => a.localeCompare(b));
     for (const [file, list] of groups) {

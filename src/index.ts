@@ -18,6 +18,7 @@ export {
 } from "./net/errors.js";
 export * from "./net/address.js";
 export * as netip from "./netip.js";
+export * as syscall from "./syscall/index.js";
 export type { Conn, DeadlineTime, HalfCloser } from "./net/conn.js";
 export { canHalfClose } from "./net/conn.js";
 export { SocketConn } from "./net/conn.js";
@@ -145,3 +146,12 @@ export {
   type SignalContext,
 } from "./ipc/signal.js";
 export type { AcceptOptions } from "./net/listener.js";
+export {
+  Interface, Flags, FlagUp, FlagBroadcast, FlagLoopback, FlagPointToPoint, FlagMulticast,
+  interfaces, interfaceByName, interfaceByIndex, interfaceAddrs, type InterfaceInit,
+} from "./net/interface.js";
+export { rawSocketConn, rawSocketListener, rawSocketPacketConn } from "./net/file_rawsocket.js";
+export {
+  activeHandles, setWaitTiming, type ActiveHandle, type FDStats, type DialStartMessage, type DialEndMessage,
+  type DialErrorMessage, type ListenMessage, type AcceptMessage, type CloseMessage,
+} from "./poll/diag.js";

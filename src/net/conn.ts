@@ -40,6 +40,9 @@ export abstract class SocketConn extends FDStream implements Conn {
   constructor(fd: NetFD) {
     super(fd.pfd);
     this.nfd = fd;
+    // activeHandles() and sockit:close read the network and addresses from the NetFD, which,
+    // unlike the conn, the registry may hold (diag.ts).
+    fd.pfd.facts = fd;
   }
 
   /** @internal Closes the socket (its local address is kept for later errors). */

@@ -1,6 +1,9 @@
 /**
  * Dialer, dial, ListenConfig and listen (Go's dial.go): resolve the address, then try each
- * resolved address in turn within the time left.
+ * resolved address in turn within the time left. Each user-level dial publishes
+ * `sockit:dial:start` and then `sockit:dial:end` or `sockit:dial:error`, each listen
+ * `sockit:listen`; a Happy Eyeballs fallback starting and a failover to the next address are
+ * logged under NODE_DEBUG=sockit (poll/diag.ts).
  */
 import { OpError, AddrError, abortError, errTimeout, errMissingAddress, type Addr } from "./errors.js";
 import { TCPAddr, UDPAddr, IPAddr, UnixAddr } from "./addr.js";
@@ -23,6 +26,7 @@ import type { UDPConn } from "./udpsock.js";
 import type { IPConn } from "./iprawsock.js";
 import type { ControlFunc } from "./sock_posix.js";
 import { Resolver, defaultResolver } from "./resolver.js";
+import { channels, debug, debugEnabled, type DialStartMessage, type DialEndMessage, type DialErrorMessage, type ListenMessage } from "../poll/diag.js";
 
 export type { ControlFunc } from "./sock_posix.js";
 
@@ -211,6 +215,9 @@ export class Dialer {
    * a name with IPv6 and IPv4 addresses races the two families (Happy Eyeballs, Go's
    * dialParallel; see {@link DialerOptions.fallbackDelay}).
    *
+   * Each call publishes `sockit:dial:start` and then `sockit:dial:end` or `sockit:dial:error`
+   * (once per call, however many addresses it tries); see docs/observability.md.
+   *
    * @example
    * const conn = await new Dialer().dial("tcp", "localhost:80");
    */
@@ -220,7 +227,15 @@ export class Dialer {
   dial(network: "udp" | "udp4" | "udp6", address: string, opts?: { signal?: AbortSignal }): Promise<UDPConn>;
   dial(network: `ip${"" | "4" | "6"}:${string}`, address: string, opts?: { signal?: AbortSignal }): Promise<IPConn>;
   dial(network: string, address: string, opts?: { signal?: AbortSignal }): Promise<Conn>;
-  async dial(network: string, address: string, opts: { signal?: AbortSignal } = {}): Promise<Conn> {
+  dial(network: string, address: string, opts: { signal?: AbortSignal } = {}): Promise<Conn> {
+    const c = channels;
+    if (c.dialStart.hasSubscribers || c.dialEnd.hasSubscribers || c.dialError.hasSubscribers) {
+      return observeDial(network, address, () => this.#dial(network, address, opts));
+    }
+    return this.#dial(network, address, opts);
+  }
+
+  async #dial(network: string, address: string, opts: { signal?: AbortSignal }): Promise<Conn> {
     const deadline = this.#deadlineFrom(Date.now());
     const parent = opts.signal ?? null;
     // Without a signal or a deadline there is nothing to cancel: skip the bookkeeping.
@@ -300,7 +315,7 @@ export class Dialer {
   /** RFC 8305's connection attempts: one per address, 250 ms apart, through {@link Dialer.#race}. */
   #dialStaggered(network: string, addrs: Addr[], signal: AbortSignal | null, deadline: number): Promise<Conn> {
     const attempts = addrs.map((ra) => (sig: AbortSignal) => this.#dialSingle(network, ra, sig));
-    return this.#race(attempts, signal, deadline, attemptDelay);
+    return this.#race(attempts, signal, deadline, attemptDelay, () => addrs.map((a) => `dial ${network} ${a.toString()}`));
   }
 
   /**
@@ -309,7 +324,9 @@ export class Dialer {
    */
   #dialParallel(network: string, primaries: Addr[], fallbacks: Addr[], signal: AbortSignal | null, deadline: number): Promise<Conn> {
     const attempts = [primaries, fallbacks].map((addrs) => (sig: AbortSignal) => this.#dialSerial(network, addrs, sig, deadline));
-    return this.#race(attempts, signal, 0, this.fallbackDelay === 0 ? defaultFallbackDelay : this.fallbackDelay);
+    const label = (kind: string, addrs: Addr[]): string => `dial ${network} ${kind} (${addrs.join(", ")})`;
+    const delay = this.fallbackDelay === 0 ? defaultFallbackDelay : this.fallbackDelay;
+    return this.#race(attempts, signal, 0, delay, () => [label("primaries", primaries), label("fallbacks", fallbacks)]);
   }
 
   /**
@@ -317,9 +334,16 @@ export class Dialer {
    * `delay` ms after the one before, or at once when an attempt fails, the earlier ones left
    * running; each gets a signal of its own (with `deadline`, 0 for none). The first conn wins:
    * the other attempts are aborted, and a conn one makes all the same is closed. When every
-   * attempt fails, the first attempt's error is the dial's (Go's primaries' error).
+   * attempt fails, the first attempt's error is the dial's (Go's primaries' error). With
+   * NODE_DEBUG=sockit, each attempt after the first is logged as it starts, by `labels`.
    */
-  #race(attempts: ((signal: AbortSignal) => Promise<Conn>)[], signal: AbortSignal | null, deadline: number, delay: number): Promise<Conn> {
+  #race(
+    attempts: ((signal: AbortSignal) => Promise<Conn>)[],
+    signal: AbortSignal | null,
+    deadline: number,
+    delay: number,
+    labels: () => string[],
+  ): Promise<Conn> {
     return new Promise<Conn>((resolve, reject) => {
       const scopes: Scope[] = [];
       const errors: Error[] = [];
@@ -332,10 +356,12 @@ export class Dialer {
         clearTimeout(timer);
         for (const sc of scopes) sc.cancel();
       };
-      const start = (): void => {
+      const names = debugEnabled ? labels() : null;
+      const start = (why: string | null): void => {
         clearTimeout(timer);
         if (returned || next >= attempts.length) return;
         const i = next++;
+        if (names !== null && why !== null) debug("%s: starting, %s", names[i], why);
         const sc = new Scope(signal, deadline);
         scopes.push(sc);
         attempts[i]!(sc.signal).then(
@@ -351,12 +377,12 @@ export class Dialer {
               finish();
               return reject(errors[0]);
             }
-            start();
+            start(names === null ? null : `attempt ${i + 1} failed (${(err as Error).message})`);
           },
         );
-        if (next < attempts.length) timer = setTimeout(start, delay);
+        if (next < attempts.length) timer = setTimeout(() => start(names === null ? null : `${delay} ms after attempt ${i + 1}`), delay);
       };
-      start();
+      start(null);
     });
   }
 
@@ -381,6 +407,9 @@ export class Dialer {
         return await this.#dialSingle(network, ra, scope?.signal ?? signal);
       } catch (err) {
         firstErr ??= err as Error;
+        if (debugEnabled && i + 1 < addrs.length && signal?.aborted !== true) {
+          debug("%s; trying the next address, %s", (err as Error).message, addrs[i + 1]!.toString());
+        }
       } finally {
         scope?.dispose();
       }
@@ -405,6 +434,36 @@ export class Dialer {
       throw new OpError("dial", network, la, ra, err as Error);
     }
   }
+}
+
+/**
+ * observeDial runs one user-level dial under the dial channels: start, then end or error, one
+ * message object throughout, so that subscribers can pair them by identity. Called only when
+ * one of the channels has subscribers, so an unobserved dial builds nothing.
+ */
+async function observeDial(network: string, address: string, run: () => Promise<Conn>): Promise<Conn> {
+  const msg: DialStartMessage = { network, address };
+  const t0 = performance.now();
+  if (channels.dialStart.hasSubscribers) channels.dialStart.publish(msg);
+  let conn: Conn;
+  try {
+    conn = await run();
+  } catch (err) {
+    if (channels.dialError.hasSubscribers) {
+      channels.dialError.publish(Object.assign(msg, { error: err as Error, durationMs: performance.now() - t0 }) satisfies DialErrorMessage);
+    }
+    throw err;
+  }
+  if (channels.dialEnd.hasSubscribers) {
+    channels.dialEnd.publish(Object.assign(msg, { conn, durationMs: performance.now() - t0 }) satisfies DialEndMessage);
+  }
+  return conn;
+}
+
+/** publishListen publishes a new listener or packet conn on `sockit:listen`, if anyone listens. */
+function publishListen<L extends Listener | PacketConn>(network: string, address: string, listener: L): L {
+  if (channels.listen.hasSubscribers) channels.listen.publish({ network, address, listener } satisfies ListenMessage);
+  return listener;
 }
 
 /**
@@ -494,7 +553,7 @@ export class ListenConfig {
    * ":port" and "0.0.0.0:port" listen on every address, IPv4 and IPv6 alike; port 0 lets the
    * kernel pick (see `addr()`). A host name listens on one of its addresses, IPv4 first. The
    * signal stops name resolution only, as Go's context does. Accepted TCP conns get this
-   * config's keep-alive.
+   * config's keep-alive. The new listener is published on `sockit:listen`.
    *
    * @example
    * const ln = await new ListenConfig({ keepAlive: -1 }).listen("tcp", "127.0.0.1:0");
@@ -508,8 +567,8 @@ export class ListenConfig {
     const la = await listenAddr(network, address, opts.signal);
     try {
       const lopts = { backlog: this.backlog, reusePort: this.reusePort, control: this.control };
-      if (la instanceof TCPAddr) return await listenTCP(network, la, this.keepAlive, lopts);
-      if (la instanceof UnixAddr) return await listenUnix(network, la, { backlog: this.backlog, control: this.control });
+      if (la instanceof TCPAddr) return publishListen(network, address, await listenTCP(network, la, this.keepAlive, lopts));
+      if (la instanceof UnixAddr) return publishListen(network, address, await listenUnix(network, la, { backlog: this.backlog, control: this.control }));
       throw new AddrError("unexpected address type", address);
     } catch (err) {
       throw new OpError("listen", network, null, la, err as Error);
@@ -519,7 +578,7 @@ export class ListenConfig {
   /**
    * listenPacket announces on a local address for datagrams: "udp", "udp4", "udp6",
    * "ip:proto", "ip4:proto", "ip6:proto" or "unixgram"; see {@link listenPacket}. The signal
-   * stops name resolution only.
+   * stops name resolution only. The new conn is published on `sockit:listen`.
    *
    * @example
    * const pc = await new ListenConfig().listenPacket("udp", "127.0.0.1:0");
@@ -565,9 +624,9 @@ async function listenPacketWith(
   const la = await listenAddr(network, address, signal);
   try {
     const lopts = { control };
-    if (la instanceof UDPAddr) return await listenUDP(network, la, lopts);
-    if (la instanceof IPAddr) return await listenIP(network, la, lopts);
-    if (la instanceof UnixAddr) return await listenUnixgram(network, la, lopts);
+    if (la instanceof UDPAddr) return publishListen(network, address, await listenUDP(network, la, lopts));
+    if (la instanceof IPAddr) return publishListen(network, address, await listenIP(network, la, lopts));
+    if (la instanceof UnixAddr) return publishListen(network, address, await listenUnixgram(network, la, lopts));
     throw new AddrError("unexpected address type", address);
   } catch (err) {
     throw new OpError("listen", network, null, la, err as Error);

@@ -2,15 +2,13 @@
  * The behaviour every stream listener shares (Go's TCPListener and UnixListener bodies):
  * accept, close, address, deadline, async iteration and disposal.
  */
-import { debuglog } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { FDOwner } from "../poll/owner.js";
+import { channels, debug, type AcceptMessage } from "../poll/diag.js";
 import { OpError, type Addr } from "./errors.js";
 import type { NetFD } from "./fd_posix.js";
 import type { File } from "../ipc/file.js";
 import { deadlineMs, type Conn, type DeadlineTime } from "./conn.js";
-
-const debug = debuglog("sockit");
 
 /** The first and longest waits before iteration retries a temporary accept error (Go's http.Server). */
 const backoffMin = 5;
@@ -50,6 +48,7 @@ export abstract class SocketListener<C extends Conn> extends FDOwner implements 
   constructor(fd: NetFD) {
     super(fd.pfd);
     this.nfd = fd;
+    fd.pfd.facts = fd; // For activeHandles() and sockit:close, as SocketConn's.
   }
 
   /** @internal Wraps an accepted NetFD in this listener's conn type. */
@@ -88,15 +87,20 @@ export abstract class SocketListener<C extends Conn> extends FDOwner implements 
    * try { await ln.accept({ signal: ac.signal }); }
    * catch (e) { errorIs(e, ac.signal.reason); } // true: "accept tcp 127.0.0.1:5000: operation was canceled"
    *
+   * Each conn accepted is published on the `sockit:accept` diagnostics channel.
+   *
    * Go: Accept takes no context; `signal` does what closing the listener would, for one call.
    */
   async accept(opts?: AcceptOptions): Promise<C> {
     const signal = opts?.signal;
+    let conn: C;
     try {
-      return this.newConn(await this.nfd.accept(signal));
+      conn = this.newConn(await this.nfd.accept(signal));
     } catch (err) {
       throw new OpError("accept", this.nfd.net, null, this.nfd.laddr, err as Error);
     }
+    if (channels.accept.hasSubscribers) channels.accept.publish({ listener: this, conn } satisfies AcceptMessage);
+    return conn;
   }
 
   /**

@@ -13,6 +13,11 @@
  * calls that run on another thread: a regular file's reads and writes on the threadpool (the
  * kernel will not poll it), and the holds of `hold` (a lock wait on a waiter thread). Close
  * waits for those before closing the number, so it is never reused under a running syscall.
+ *
+ * Counters (`stats()`): a completed read or write adds to two integers, a wait to one. Only
+ * with wait timing on (diag.ts's setWaitTiming) does a wait read the clock, when it parks and
+ * when it ends; the fast path never does. An open FD is listed in diag.ts's
+ * registry, which activeHandles() reads through `describe()`.
  */
 import { binding } from "../sys/binding.js";
 import { E, Errno } from "../sys/errors.js";
@@ -21,6 +26,7 @@ import { Deadline } from "./deadline.js";
 import { LockQueue } from "./lock.js";
 import { Poller, READABLE, WRITABLE } from "./poller.js";
 import { defer, refill, spend } from "./budget.js";
+import { debug, debugEnabled, openFDs, addrString, waitTiming, type ActiveHandle, type FDStats, type OwnerFacts } from "./diag.js";
 import {
   AcceptOp,
   MsgReadOp,
@@ -102,6 +108,22 @@ export class FD {
   #inflight = 0;
   /** The cancels of the holds in place; made by the first hold. */
   #holds: Set<() => void> | null = null;
+  /** The counters of `stats()`; the wait times are sums of performance.now() differences. */
+  #reads = 0;
+  #writes = 0;
+  #bytesRead = 0;
+  #bytesWritten = 0;
+  #readWaits = 0;
+  #writeWaits = 0;
+  #readWaitMs = 0;
+  #writeWaitMs = 0;
+  /**
+   * The class name of the FD's owner ("TCPConn", "File", ...), which the owner sets; "FD"
+   * for one without an owner object. For activeHandles and the close channel.
+   */
+  kind = "FD";
+  /** What the owner adds for activeHandles (a socket's NetFD); never the owner itself. */
+  facts: OwnerFacts | null = null;
 
   constructor(fd: number, opts: FDOptions) {
     this.#fd = fd;
@@ -113,6 +135,7 @@ export class FD {
       (opts.pollable !== false ? POLLABLE : 0) |
       (opts.isFile === true ? FILE : 0) |
       (opts.startDrained === true ? DRAINED : 0);
+    openFDs.add(this);
   }
 
   /** Whether a zero-byte read means end of stream (false for datagram and raw sockets). */
@@ -299,12 +322,55 @@ export class FD {
   }
 
   /**
+   * stats returns a snapshot of the counters: bytes and calls read and written, and the waits
+   * for readiness in each direction, with their time (a wait going on now included).
+   */
+  stats(): FDStats {
+    const now = performance.now();
+    const r = this.#rOp;
+    const w = this.#wOp;
+    return {
+      bytesRead: this.#bytesRead,
+      bytesWritten: this.#bytesWritten,
+      reads: this.#reads,
+      writes: this.#writes,
+      readWaits: this.#readWaits,
+      writeWaits: this.#writeWaits,
+      readWaitMs: this.#readWaitMs + (r === null || r.parkedAt === 0 ? 0 : now - r.parkedAt),
+      writeWaitMs: this.#writeWaitMs + (w === null || w.parkedAt === 0 ? 0 : now - w.parkedAt),
+    };
+  }
+
+  /** describe says what this open FD is and what keeps it alive, for activeHandles(). */
+  describe(): ActiveHandle {
+    const f = this.facts;
+    const waiting: string[] = [];
+    if (this.#rOp !== null) waiting.push(this.#rOp.opName);
+    if (this.#wOp !== null) waiting.push(this.#wOp.opName);
+    const refed = (this.#flags & REFABLE) !== 0;
+    return {
+      kind: this.kind,
+      fd: this.#fd,
+      network: f?.net ?? null,
+      localAddr: addrString(f?.laddr),
+      remoteAddr: addrString(f?.raddr),
+      name: f?.name ?? null,
+      waiting,
+      queued: (this.#rQueue?.length ?? 0) + (this.#wQueue?.length ?? 0),
+      inflight: this.#inflight,
+      refed,
+      keepsAlive: (refed && waiting.length > 0) || this.#inflight > 0,
+    };
+  }
+
+  /**
    * close wakes every waiting call with the closed error, stops polling and closes the fd. A
    * second close throws the closed error.
    */
   close(): void {
     if ((this.#flags & CLOSING) !== 0) throw this.closedError;
     this.#flags |= CLOSING;
+    openFDs.delete(this);
     this.#rDeadline?.clear();
     this.#wDeadline?.clear();
     if (this.#poller !== null) {
@@ -467,6 +533,16 @@ export class FD {
     } catch (err) {
       return this.#end(op, err as Error);
     }
+    const b = op.moved(n);
+    if (b >= 0) {
+      if (op.dir === R) {
+        this.#reads++;
+        this.#bytesRead += b;
+      } else {
+        this.#writes++;
+        this.#bytesWritten += b;
+      }
+    }
     this.#release(op.dir);
     op.resolve(v as never);
   }
@@ -476,6 +552,7 @@ export class FD {
    * buffer met by the binding) is a programming error, not the fd's, and goes as it is.
    */
   #end(op: Op, err: Error): void {
+    this.#bytesWritten += op.progress();
     this.#release(op.dir);
     op.reject(err instanceof TypeError ? err : op.mapError(err));
   }
@@ -491,12 +568,19 @@ export class FD {
     if (rc === -E.EPERM! && this.#poller === null) {
       // The kernel will not poll this fd after all (a device without poll support, as Go's
       // pd.Init failing): from now on it is served on the threadpool.
+      if (debugEnabled) debug("fd %d: the kernel will not poll it (EPERM); serving it on the threadpool", this.#fd);
       this.#flags &= ~POLLABLE;
       return this.#runBlocking(op);
     }
     if (rc < 0) return this.#end(op, new Errno(-rc));
-    if (op.dir === R) this.#rOp = op;
-    else this.#wOp = op;
+    if (waitTiming.on) op.parkedAt = performance.now();
+    if (op.dir === R) {
+      this.#rOp = op;
+      this.#readWaits++;
+    } else {
+      this.#wOp = op;
+      this.#writeWaits++;
+    }
     this.#updateRef();
   }
 
@@ -542,8 +626,7 @@ export class FD {
   #resume(dir: Dir): boolean {
     const op = dir === R ? this.#rOp : this.#wOp;
     if (op === null) return false;
-    if (dir === R) this.#rOp = null;
-    else this.#wOp = null;
+    this.#unpark(dir, op);
     this.#run(op);
     return true;
   }
@@ -552,10 +635,21 @@ export class FD {
   #fail(dir: Dir, err: Error): void {
     const op = dir === R ? this.#rOp : this.#wOp;
     if (op === null) return;
-    if (dir === R) this.#rOp = null;
-    else this.#wOp = null;
+    this.#unpark(dir, op);
+    if (debugEnabled && err === ErrDeadlineExceeded) debug("fd %d: %s deadline passed; failing the waiting %s", this.#fd, dir === R ? "read" : "write", op.opName);
     this.#end(op, err);
     this.#updateRef();
+  }
+
+  /** Takes `op` out of its slot in `dir`, adding the time it waited to the counters. */
+  #unpark(dir: Dir, op: Op): void {
+    if (dir === R) this.#rOp = null;
+    else this.#wOp = null;
+    if (op.parkedAt === 0) return;
+    const ms = performance.now() - op.parkedAt;
+    op.parkedAt = 0;
+    if (dir === R) this.#readWaitMs += ms;
+    else this.#writeWaitMs += ms;
   }
 
   /** The deadline of `dir`, made when a first real deadline is set; null while none is needed. */

@@ -14,6 +14,11 @@ export class LockQueue {
   #items: (() => void)[] = [];
   #head = 0;
 
+  /** The callers waiting in line (for activeHandles). */
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
   /** wait queues a caller; the promise resolves when it is handed the lock. */
   wait(): Promise<void> {
     return new Promise<void>((resolve) => this.#items.push(resolve));

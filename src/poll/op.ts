@@ -57,6 +57,11 @@ export interface OpContext {
 /** One operation in flight; see the module comment. */
 export abstract class Op {
   abstract readonly dir: Dir;
+  /**
+   * When the operation parked to wait for readiness (performance.now()), for the FD's
+   * wait-time counters; 0 when it is not waiting or wait timing is off.
+   */
+  parkedAt = 0;
 
   constructor(
     readonly resolve: (v: never) => void,
@@ -65,6 +70,24 @@ export abstract class Op {
 
   /** One try of the syscall on `fd`: >= 0 is progress or the result, -errno a failure. */
   abstract attempt(fd: number): number;
+
+  /** What the call is, as activeHandles lists a waiting one: "read", "accept", "sendmsg", ... */
+  get opName(): string {
+    return this.dir === R ? "read" : "write";
+  }
+
+  /**
+   * The bytes a completed operation whose last attempt returned `n` moved, for the FD's
+   * counters: -1 for one that is not a read or write of data (an accept, a raw call).
+   */
+  moved(_n: number): number {
+    return -1;
+  }
+
+  /** The bytes a failed operation moved before it failed (a write's partial count), else 0. */
+  progress(): number {
+    return 0;
+  }
 
   /**
    * The AbortSignal that may end the operation before it completes (`accept({ signal })`), or
@@ -134,6 +157,10 @@ export class ReadOp extends Op {
     return binding.read(fd, this.p, this.off, this.len);
   }
 
+  override moved(n: number): number {
+    return n;
+  }
+
   override drainedBy(n: number, fd: OpContext): boolean {
     return fd.isStream && n < this.len;
   }
@@ -171,6 +198,14 @@ export class MsgReadOp<T> extends Op {
   attempt(fd: number): number {
     const m = this.reader;
     return binding.recvmsg(fd, this.p, this.off, this.len, m.oob, m.flags, m.from, m.info);
+  }
+
+  override get opName(): string {
+    return "recvmsg";
+  }
+
+  override moved(n: number): number {
+    return n;
   }
 
   override value(n: number, fd: OpContext): T {
@@ -222,6 +257,14 @@ export class WriteOp extends Op {
     return this.len;
   }
 
+  override moved(): number {
+    return this.len;
+  }
+
+  override progress(): number {
+    return this.nn;
+  }
+
   override mapError(err: Error): Error {
     return this.mapper.mapWriteError(err, this.nn);
   }
@@ -249,6 +292,14 @@ export class MsgWriteOp extends Op {
   attempt(fd: number): number {
     return binding.sendmsg(fd, this.p, this.off, this.len, this.oob, this.sa);
   }
+
+  override get opName(): string {
+    return "sendmsg";
+  }
+
+  override moved(n: number): number {
+    return n;
+  }
 }
 
 /**
@@ -266,6 +317,10 @@ export class AcceptOp extends Op {
 
   override get signal(): AbortSignal | undefined {
     return this.#signal;
+  }
+
+  override get opName(): string {
+    return "accept";
   }
 
   attempt(fd: number): number {
@@ -302,6 +357,10 @@ export class RawOp extends Op {
 
   attempt(fd: number): number {
     return this.fn(fd);
+  }
+
+  override get opName(): string {
+    return this.dir === R ? "raw-read" : "raw-write";
   }
 
   override mapError(err: Error): Error {

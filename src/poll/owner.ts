@@ -4,12 +4,12 @@
  * second close rejects with the owner's closed error; `Symbol.asyncDispose` goes through the
  * same path and is idempotent. An owner dropped without close has its fd closed when it is
  * garbage collected, as Go's netFD and os.File finalizers do, with a debuglog line saying so.
+ * Observability lives here once too: every owner has `stats()`, is listed by activeHandles()
+ * under its class name, and publishes `sockit:close` when closed (diag.ts).
  */
-import { debuglog } from "node:util";
 import type { FD } from "./fd.js";
 import { RawConn } from "./rawconn.js";
-
-const debug = debuglog("sockit");
+import { channels, debug, publishClose, type FDStats } from "./diag.js";
 
 /**
  * Closes the FD of an owner that was collected while still open. The registry holds the FD,
@@ -31,6 +31,7 @@ export abstract class FDOwner implements AsyncDisposable {
   /** @internal */
   constructor(pfd: FD) {
     this.pfd = pfd;
+    pfd.kind = new.target.name;
     // No unregister token: a closed FD makes the callback a no-op, and a token would cost
     // every owner an entry in the registry's token table.
     leaks.register(this, pfd);
@@ -61,7 +62,24 @@ export abstract class FDOwner implements AsyncDisposable {
       this.teardown();
     } catch (err) {
       throw this.closeError(err as Error);
+    } finally {
+      if (channels.close.hasSubscribers) publishClose(this, this.pfd);
     }
+  }
+
+  /**
+   * stats returns a snapshot of this object's counters: bytes and calls read and written, and
+   * how often (and, with `setWaitTiming(true)`, how long) its calls waited for the kernel; see
+   * {@link FDStats}. It still answers after close, with the final figures.
+   *
+   * @example
+   * await conn.write(new TextEncoder().encode("hello"));
+   * const { bytesWritten, writes } = conn.stats(); // 5, 1
+   *
+   * Go: none (Go's net keeps no per-conn counters).
+   */
+  stats(): FDStats {
+    return this.pfd.stats();
   }
 
   /** Idempotent close, for `await using`: closes if open, else does nothing. */

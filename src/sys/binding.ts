@@ -12,6 +12,15 @@ import path from "node:path";
 /** A decoded socket address: family, raw address bytes, port, IPv6 scope id. */
 export type RawSockaddr = [family: number, addr: Uint8Array, port: number, scopeId: number];
 
+/**
+ * A decoded socket address of any family the syscall layer knows: the family, the address bytes
+ * (the IP, the sun_path bytes the kernel counted, or sll_addr's 8 bytes; empty for netlink and
+ * vsock) and five numbers, by family: AF_INET [port], AF_INET6 [port, scopeId], AF_NETLINK
+ * [pad, pid, groups], AF_PACKET [protocol (as stored: network byte order), ifindex, hatype,
+ * pkttype, halen], AF_VSOCK [cid, port, flags]; unused numbers are 0.
+ */
+export type AnySockaddr = [family: number, bytes: Uint8Array, n0: number, n1: number, n2: number, n3: number, n4: number];
+
 /** An opaque native poll handle (a `uv_poll_t` wrapped in a napi external). */
 export type PollHandle = { readonly __pollHandle: unique symbol };
 
@@ -41,7 +50,9 @@ export interface Binding {
    * `SK_SOCKADDR_UN_SIZE`, `SK_SOCKADDR_STORAGE_SIZE`, `SK_RECVMSG_FROM_SIZE`, the
    * `SK_RECVMSG_INFO_*` slots of {@link Binding.recvmsg}'s `info` (and `SK_RECVMSG_INFO_COUNT`,
    * its length), `SK_SIZEOF_INT`, `SK_LITTLE_ENDIAN` (1 or 0), and on Linux `SK_IP_MREQN_SIZE`
-   * with the `SK_IP_MREQN_*` field offsets. A name the platform lacks is absent.
+   * with the `SK_IP_MREQN_*` field offsets, and (native/constants_linux.c) the netlink, packet
+   * and vsock names with the `SK_SIZEOF_*` sizes and field offsets of nlmsghdr, ifinfomsg,
+   * ifaddrmsg and rtattr. A name the platform lacks is absent.
    */
   readonly constants: Readonly<Record<string, number>>;
   /** Every errno name this platform defines, mapped to its number (E.g. `EAGAIN: 11`). */
@@ -98,6 +109,11 @@ export interface Binding {
   /** setsockopt(2) of a raw option value (ipv6_mreq, ip_mreqn ... built by the caller). */
   setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): number;
   /**
+   * getsockopt(2) of a raw option value into `out` (in place, at most `out.length` bytes);
+   * returns the value's length or -errno.
+   */
+  getsockoptBytes(fd: number, level: number, name: number, out: Uint8Array): number;
+  /**
    * The credentials of a unix socket's peer as the kernel recorded them when it connected:
    * `out` gets [pid, uid, gid] (SO_PEERCRED; getpeereid where there is none, with pid -1).
    * Returns 0 or -errno.
@@ -115,6 +131,27 @@ export interface Binding {
   getsockname(fd: number): RawSockaddr | number;
   /** getpeername(2), decoded as {@link Binding.getsockname} is. */
   getpeername(fd: number): RawSockaddr | number;
+  /**
+   * Encodes a sockaddr_nl (netlink(7)); its family is always AF_NETLINK. -EAFNOSUPPORT where
+   * there is no netlink.
+   */
+  sockaddrNetlink(pad: number, pid: number, groups: number): Uint8Array | number;
+  /**
+   * Encodes a sockaddr_ll (packet(7)); `protocol` is stored as given (network byte order) and
+   * `addr` holds at most 8 bytes. -EINVAL for a negative ifindex; -EAFNOSUPPORT off Linux.
+   */
+  sockaddrLinklayer(protocol: number, ifindex: number, hatype: number, pkttype: number, halen: number, addr: Uint8Array): Uint8Array | number;
+  /** Encodes a sockaddr_vm (vsock(7)); -EAFNOSUPPORT off Linux. */
+  sockaddrVM(cid: number, port: number, flags: number): Uint8Array | number;
+  /**
+   * Decodes an encoded sockaddr of any known family (see {@link AnySockaddr}): -EAFNOSUPPORT
+   * for another family, -EINVAL for fewer bytes than a family or more than a sockaddr_storage.
+   */
+  sockaddrDecode(sa: Uint8Array): AnySockaddr | number;
+  /** getsockname(2) of any known family, decoded as {@link Binding.sockaddrDecode} does. */
+  getsocknameAny(fd: number): AnySockaddr | number;
+  /** getpeername(2) of any known family, decoded as {@link Binding.sockaddrDecode} does. */
+  getpeernameAny(fd: number): AnySockaddr | number;
   /**
    * recvmsg(2) of one message into `buf[off, off+len)`, retrying EINTR; returns the bytes
    * copied (a datagram's tail beyond `len` is dropped; MSG_TRUNC in the flags says so). The
@@ -138,9 +175,26 @@ export interface Binding {
   ): number;
   /**
    * sendmsg(2) of `buf[off, off+len)` with optional control bytes `oob` to `sa` (an encoded
-   * sockaddr, or null on a connected socket); never raises SIGPIPE; returns the bytes sent.
+   * sockaddr, or null on a connected socket), with `flags` (default 0) ORed into MSG_NOSIGNAL;
+   * never raises SIGPIPE; returns the bytes sent.
    */
-  sendmsg(fd: number, buf: Uint8Array, off: number, len: number, oob: Uint8Array | null, sa: Uint8Array | null): number;
+  sendmsg(fd: number, buf: Uint8Array, off: number, len: number, oob: Uint8Array | null, sa: Uint8Array | null, flags?: number): number;
+  /**
+   * recvmsg(2) as {@link Binding.recvmsg}, for senders of any family: `from` (at least
+   * `SK_SOCKADDR_STORAGE_SIZE` bytes) gets the sender's sockaddr bytes as the kernel wrote them,
+   * `info[SK_RECVMSG_INFO_ADDRLEN]` their count (0: none) and `FAMILY` their family, for
+   * {@link Binding.sockaddrDecode}; `FLAGS` and `OOBN` as for recvmsg, `PORT` and `SCOPE` 0.
+   */
+  recvmsgRaw(
+    fd: number,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    oob: Uint8Array | null,
+    flags: number,
+    from: Uint8Array,
+    info: Int32Array,
+  ): number;
   /** CMSG_SPACE(n): the bytes a control message with n data bytes takes, padding included. */
   cmsgSpace(n: number): number;
   /** Builds one SCM_RIGHTS control message carrying `fds`. */

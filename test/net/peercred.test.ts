@@ -52,7 +52,12 @@ describe("UnixConn.peerCredentials", () => {
     const proc = spawn("setpriv", args, { stdio: ["pipe", "pipe", "pipe"] });
     const line = await within(
       new Promise<string>((resolve, reject) => {
-        proc.stdout.setEncoding("utf8").once("data", (d: string) => resolve(d.trim()));
+        // The whole first line: a pipe may deliver it in pieces.
+        let out = "";
+        proc.stdout.setEncoding("utf8").on("data", (d: string) => {
+          out += d;
+          if (out.includes("\n")) resolve(out.slice(0, out.indexOf("\n")).trim());
+        });
         proc.once("error", reject);
         proc.once("exit", (code) => reject(new Error(`setpriv exited ${code}`)));
       }),
@@ -63,12 +68,15 @@ describe("UnixConn.peerCredentials", () => {
       proc.kill();
       return t.skip(`setpriv could not run python3 as uid 65534: ${line.message}`);
     }
-    const [pid, uid, gid] = line.split(" ").map(Number);
-    assert.equal(uid, 65534);
-    await using c = await within(accepted, LIMIT, "the accept");
-    assert.deepEqual((c as UnixConn).peerCredentials(), { pid, uid: 65534, gid: 65534 });
-    proc.stdin.end();
-    await new Promise((r) => proc.once("exit", r));
+    try {
+      const [pid, uid] = line.split(" ").map(Number);
+      assert.equal(uid, 65534, `the client's line: ${JSON.stringify(line)}`);
+      await using c = await within(accepted, LIMIT, "the accept");
+      assert.deepEqual((c as UnixConn).peerCredentials(), { pid, uid: 65534, gid: 65534 });
+    } finally {
+      proc.stdin.end();
+      if (proc.exitCode === null) await new Promise((r) => proc.once("exit", r));
+    }
   });
 
   it("a socketpair's peer and a dialed conn's server are this process", async () => {
