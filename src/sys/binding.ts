@@ -406,25 +406,37 @@ export class BindingError extends Error {
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const candidates = ["build/Release/sockit.node", "build/Debug/sockit.node"];
+const built = "build/Release/sockit.node";
+
+/**
+ * findCore names the native core to load, as node-gyp-build chooses: a local build
+ * (build/Release, then build/Debug) first, else the prebuilt binary in prebuilds/ for this
+ * platform, architecture and libc (prebuildify's N-API builds). Without node-gyp-build (a
+ * copy of the sources with no node_modules) only the local build is looked for.
+ */
+function findCore(require: NodeJS.Require): string {
+  let gypBuild: { resolve(dir: string): string };
+  try {
+    gypBuild = require("node-gyp-build") as typeof gypBuild;
+  } catch {
+    return path.join(root, built);
+  }
+  return gypBuild.resolve(root);
+}
 
 function load(): Binding | BindingError {
   const require = createRequire(import.meta.url);
-  let first: unknown;
-  for (const rel of candidates) {
-    try {
-      return require(path.join(root, rel)) as Binding;
-    } catch (err) {
-      first ??= err;
-    }
+  try {
+    return require(findCore(require)) as Binding;
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    return new BindingError(
+      `sockit: the native core is missing or cannot load (${path.join(root, built)}, or a prebuilt one in ` +
+        `${path.join(root, "prebuilds", `${process.platform}-${process.arch}`)}: ${why}); ` +
+        "rebuild it with `npm rebuild sockit` (needs python3, make and a C compiler)",
+      { cause: err },
+    );
   }
-  const last = first;
-  const why = last instanceof Error ? last.message.split("\n")[0] : String(last);
-  return new BindingError(
-    `sockit: the native core is missing or cannot load (${path.join(root, candidates[0]!)}: ${why}); ` +
-      "rebuild it with `npm rebuild sockit` (needs python3, make and a C compiler)",
-    { cause: last },
-  );
 }
 
 function unavailable(err: BindingError): Binding {
