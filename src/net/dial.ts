@@ -26,7 +26,7 @@ import type { UDPConn } from "./udpsock.js";
 import type { IPConn } from "./iprawsock.js";
 import type { ControlFunc } from "./sock_posix.js";
 import { Resolver, defaultResolver } from "./resolver.js";
-import { channels, debug, debugEnabled, type DialStartMessage, type DialEndMessage, type DialErrorMessage, type ListenMessage } from "../poll/diag.js";
+import { channels, debug, debugEnabled, publishListen, type DialStartMessage, type DialEndMessage, type DialErrorMessage } from "../poll/diag.js";
 
 export type { ControlFunc } from "./sock_posix.js";
 
@@ -460,11 +460,6 @@ async function observeDial(network: string, address: string, run: () => Promise<
   return conn;
 }
 
-/** publishListen publishes a new listener or packet conn on `sockit:listen`, if anyone listens. */
-function publishListen<L extends Listener | PacketConn>(network: string, address: string, listener: L): L {
-  if (channels.listen.hasSubscribers) channels.listen.publish({ network, address, listener } satisfies ListenMessage);
-  return listener;
-}
 
 /**
  * dial connects to `address` on `network`, any of Go's twelve: "tcp", "tcp4", "tcp6", "udp",

@@ -18,6 +18,7 @@ import { unixSotype } from "./unixsock_posix.js";
 import type { Conn } from "./conn.js";
 import type { Listener } from "./listener.js";
 import type { Datagram, PacketConn } from "./packetconn.js";
+import { publishListen } from "../poll/diag.js";
 import type { UnixAddr } from "./addr.js";
 
 /** fileAddr is the address of a File in errors: its name (Go's fileAddr). */
@@ -127,12 +128,13 @@ export async function fileConn(f: File): Promise<Conn> {
  * const ln = await fileListener(newFile(3, "listener")); // a socket inherited as fd 3
  */
 export async function fileListener(f: File): Promise<Listener> {
-  return fromFile<Listener>(f, (fd) => {
+  const ln = await fromFile<Listener>(f, (fd) => {
     if (fd.net === "tcp") return new TCPListener(fd, undefined);
     // Go takes any unix socket here, unixgram included; its accept then fails (EOPNOTSUPP).
     if (fd.family === C.AF_UNIX) return new UnixListener(fd, "", false);
     return null;
   });
+  return publishListen(ln.addr().network(), ln.addr().toString(), ln);
 }
 
 /**
@@ -143,12 +145,14 @@ export async function fileListener(f: File): Promise<Listener> {
  * const pc = await filePacketConn(newFile(fd, "udp"));
  */
 export async function filePacketConn(f: File): Promise<PacketConn> {
-  return fromFile<PacketConn>(f, (fd) => {
+  const pc = await fromFile<PacketConn>(f, (fd) => {
     if (fd.net === "udp") return new UDPConn(fd);
     if (fd.net === "ip") return new IPConn(fd);
     if (fd.net === "unix" || fd.net === "unixgram" || fd.net === "unixpacket") return new UnixConn(fd) as PacketConn;
     return null;
   });
+  const la = pc.localAddr();
+  return publishListen(la?.network() ?? "", la?.toString() ?? "", pc);
 }
 
 /**

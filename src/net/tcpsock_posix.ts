@@ -10,6 +10,7 @@ import type { TCPAddr } from "./addr.js";
 import { internetSocket } from "./ipsock_posix.js";
 import type { ControlFunc, ListenSockopts } from "./sock_posix.js";
 import { TCPConn, TCPListener } from "./tcpsock.js";
+import { debug } from "../poll/diag.js";
 
 /**
  * dialTCP connects to `raddr`. Without a fixed local port it retries twice when the kernel
@@ -29,10 +30,14 @@ export async function dialTCP(
     try {
       fd = await internetSocket(net, laddr, raddr, C.SOCK_STREAM!, 0, "dial", signal, { control });
     } catch (err) {
-      if (attempt < 2 && canRetry && spuriousENOTAVAIL(err)) continue;
+      if (attempt < 2 && canRetry && spuriousENOTAVAIL(err)) {
+        debug("dial %s %s: connect gave EADDRNOTAVAIL with a free local port; retrying", net, raddr.toString());
+        continue;
+      }
       throw err;
     }
     if (attempt < 2 && canRetry && selfConnect(fd)) {
+      debug("dial %s %s: the socket connected to itself; retrying", net, raddr.toString());
       fd.close();
       continue;
     }

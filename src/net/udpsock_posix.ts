@@ -6,6 +6,7 @@ import { UnknownNetworkError, errMissingAddress, OpError } from "./errors.js";
 import type { UDPAddr } from "./addr.js";
 import { internetSocket } from "./ipsock_posix.js";
 import type { ControlFunc, ListenSockopts } from "./sock_posix.js";
+import { publishListen } from "../poll/diag.js";
 import { UDPConn, type MulticastInterface } from "./udpsock.js";
 
 /** dialUDP makes a connected UDP socket: the kernel then only passes datagrams from `raddr`. */
@@ -46,7 +47,7 @@ export async function listenMulticastUDP(
     c = await listenUDP(network, gaddr);
     c.setMulticastLoopback(false);
     c.joinGroup(ifi, gaddr.ip);
-    return c;
+    return publishListen(network, gaddr.toString(), c);
   } catch (err) {
     await c?.[Symbol.asyncDispose]();
     const e = err instanceof OpError ? err.err : (err as Error);

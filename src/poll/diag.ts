@@ -116,6 +116,15 @@ export const channels = {
 } as const;
 
 /**
+ * publishListen publishes a new listener or packet conn on `sockit:listen`, if anyone listens,
+ * and gives it back. @internal
+ */
+export function publishListen<L extends Listener | PacketConn>(network: string, address: string, listener: L): L {
+  if (channels.listen.hasSubscribers) channels.listen.publish({ network, address, listener } satisfies ListenMessage);
+  return listener;
+}
+
+/**
  * OwnerFacts are what an owner's FD knows of it beyond the fd: a socket's network and addresses (NetFD has
  * these fields), or a name. It must not reference the owner, or the owner could never be
  * collected (see the module comment). @internal

@@ -10,7 +10,9 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { dial, listen, listenPacket, pipe, Dialer, OpError, type TCPConn } from "../../src/index.js";
+import {
+  dial, listen, listenPacket, listenMulticastUDP, fileListener, filePacketConn, parseIP, pipe, Dialer, OpError, UDPAddr, type TCPConn,
+} from "../../src/index.js";
 import { Resolver } from "../../src/net/resolver.js";
 import {
   activeHandles,
@@ -171,6 +173,27 @@ describe("sockit:listen channel", () => {
         ["udp", "127.0.0.1:0", "UDPConn"],
       ],
     );
+  });
+
+  it("publishes a multicast listener and listeners and packet conns made from files", async () => {
+    const ln = await listen("tcp", "127.0.0.1:0");
+    const pc = await listenPacket("udp", "127.0.0.1:0");
+    const lf = ln.file();
+    const pf = pc.file();
+    const group = new UDPAddr({ ip: parseIP("239.1.2.3"), port: 0 });
+    const got = await collect<ListenMessage>("sockit:listen", async () => {
+      const a = await fileListener(lf);
+      const b = await filePacketConn(pf);
+      const m = await listenMulticastUDP("udp4", null, group).catch(() => null); // needs a multicast route
+      await Promise.all([a.close(), b.close(), m?.close(), lf.close(), pf.close()]);
+    });
+    const seen = got.map((m) => [m.network, m.address, m.listener.constructor.name]);
+    assert.deepEqual(seen.slice(0, 2), [
+      ["tcp", ln.addr().toString(), "TCPListener"],
+      ["udp", pc.localAddr()!.toString(), "UDPConn"],
+    ]);
+    if (seen.length === 3) assert.deepEqual(seen[2], ["udp4", "239.1.2.3:0", "UDPConn"]);
+    await Promise.all([ln.close(), pc.close()]);
   });
 
   it("publishes nothing for a listen that fails", async () => {
