@@ -3,46 +3,107 @@
  */
 import type { LockKind, LockMode } from "../index.js";
 
-/** The synopsis, printed after a usage error. */
-export const synopsis = `usage: sockit dial [-v] [-t DURATION] [-q DURATION] NETWORK ADDRESS
-       sockit listen [-v] [-q DURATION] NETWORK ADDRESS
-       sockit exec [-v] [--listen NETWORK ADDRESS]... [--dial NETWORK ADDRESS]... -- CMD [ARG]...
-       sockit lock [-v] [--shared] [--kind flock|ofd|posix] [-t DURATION] PATH -- CMD [ARG]...
-       sockit tour
-       sockit help`;
+/** The subcommands, each with its synopsis, what it does, and the options it takes. */
+const commands = {
+  dial: {
+    synopsis: "sockit dial [-v] [-t DURATION] [-q DURATION] NETWORK ADDRESS",
+    about: ["connect to ADDRESS and copy stdin to the conn and the conn to stdout, until both", "have ended"],
+    options: ["-v", "-t", "-q"],
+  },
+  listen: {
+    synopsis: "sockit listen [-v] [-k] [-q DURATION] NETWORK ADDRESS",
+    about: [
+      "accept one conn on ADDRESS (with -k, one after another until a signal), then copy",
+      "as dial does; on a datagram network, print every datagram that arrives and send",
+      "stdin to the latest sender",
+    ],
+    options: ["-v", "-k", "-q"],
+  },
+  exec: {
+    synopsis: "sockit exec [-v] [--listen NETWORK ADDRESS]... [--dial NETWORK ADDRESS]... -- CMD [ARG]...",
+    about: [
+      "open each --listen and --dial socket in order and run CMD with them as fds 3, 4, ...",
+      "(socket activation: LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID); exit with CMD's status",
+    ],
+    options: ["-v", "--listen"],
+  },
+  lock: {
+    synopsis: "sockit lock [-v] [--shared] [--kind flock|ofd|posix] [-t DURATION] PATH -- CMD [ARG]...",
+    about: [
+      "take a lock on PATH (created if missing), waiting while another holder has it, run",
+      "CMD while holding it, release it when CMD exits, and exit with CMD's status, as",
+      "flock(1) does; a wait that times out exits 1",
+    ],
+    options: ["-v", "-t", "-s", "--kind"],
+  },
+  tour: {
+    synopsis: "sockit tour",
+    about: [
+      "round-trip a message over every network this machine supports, then through",
+      "a pipe, a FIFO, a child process, a signal, a file lock, a message queue,",
+      "a semaphore and shared memory",
+    ],
+    options: [],
+  },
+  help: { synopsis: "sockit help [COMMAND]", about: ["print this text, or COMMAND's part of it"], options: [] },
+} as const;
 
-/** The usage text, printed by `sockit help`. */
-export const usage = `${synopsis}
+type CommandName = keyof typeof commands;
 
-dial    connect to ADDRESS and copy stdin to the conn and the conn to stdout
-listen  accept one conn on ADDRESS, then copy as dial does; on a datagram network,
-        print every datagram that arrives and send stdin to the latest sender
-exec    open each --listen and --dial socket in order and run CMD with them as fds 3, 4, ...
-        (socket activation: LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID); exit with CMD's status
-lock    take a lock on PATH (created if missing), waiting while another holder has it, run
-        CMD while holding it, release it when CMD exits, and exit with CMD's status, as
-        flock(1) does; a wait that times out exits 1
-tour    round-trip a message over every network this machine supports, then through
-        a pipe, a FIFO, a child process, a signal, a file lock, a message queue,
-        a semaphore and shared memory
-help    print this text
-
-  -v             report the addresses on stderr (listen: also each datagram's sender;
+/** The options' help, by the name the commands list them under. */
+const optionHelp: Record<string, string> = {
+  "-v": `  -v             report the addresses on stderr (listen: also each datagram's sender;
                  exec, which always reports its fds: the child's pid, signals passed
-                 on to it, and how it ended; lock: the lock taken, and the child as exec)
-  -t DURATION    give up dialing (lock: waiting) after DURATION (Go syntax: 500ms, 2s, 1m)
-  -q DURATION    quit DURATION after stdin's end (0: at once); without it a stream
-                 command ends at the peer's end of stream, a datagram one on SIGINT
-  --listen NETWORK ADDRESS, --dial NETWORK ADDRESS
-                 exec: listen on ADDRESS (listenPacket on a datagram network), or dial it
-  -s, --shared   lock: take a shared lock, which other shared holders may hold too
-                 (default: exclusive)
-  --kind KIND    lock: flock (the default, what flock(1) takes), ofd (Linux open file
-                 description locks) or posix (fcntl record locks, what lockf(3) takes)
+                 on to it, and how it ended; lock: the lock taken, and the child as exec)`,
+  "-k": `  -k, --keep-open
+                 listen: after a conn ends, accept the next one (stdin goes to the first)`,
+  "-t": `  -t DURATION    give up dialing (lock: waiting) after DURATION (Go syntax: 500ms, 2s, 1m)`,
+  "-q": `  -q DURATION    quit DURATION after stdin's end (0: at once); without it a stream
+                 command ends once both stdin and the conn have ended (stdin a terminal:
+                 at the conn's end), a datagram one on SIGINT`,
+  "--listen": `  --listen NETWORK ADDRESS, --dial NETWORK ADDRESS
+                 exec: listen on ADDRESS (listenPacket on a datagram network), or dial it`,
+  "-s": `  -s, --shared   lock: take a shared lock, which other shared holders may hold too
+                 (default: exclusive)`,
+  "--kind": `  --kind KIND    lock: flock (the default, what flock(1) takes), ofd (Linux open file
+                 description locks) or posix (fcntl record locks, what lockf(3) takes)`,
+};
 
-networks: tcp, tcp4, tcp6, unix, unixpacket (streams and records: one conn)
+const networksHelp = `networks: tcp, tcp4, tcp6, unix, unixpacket (streams and records: one conn)
           udp, udp4, udp6, unixgram, ip:PROTO, ip4:PROTO, ip6:PROTO (datagrams)
           a unix ADDRESS is a path, or @name for a Linux abstract name`;
+
+const names = Object.keys(commands) as CommandName[];
+
+/** The synopsis, printed after a usage error. */
+export const synopsis = names.map((n, i) => `${i === 0 ? "usage: " : "       "}${commands[n].synopsis}`).join("\n");
+
+/** The usage text, printed by `sockit help`. */
+export const usage = [
+  synopsis,
+  "",
+  ...names.map((n) => `${n.padEnd(8)}${commands[n].about.join("\n        ")}`),
+  "",
+  Object.values(optionHelp).join("\n"),
+  "  -h, --help     print the help of a command (sockit dial --help)",
+  "  --version      print sockit's version",
+  "",
+  networksHelp,
+].join("\n");
+
+/** commandHelp is one command's part of the usage: its synopsis, what it does, its options. */
+export function commandHelp(name: string): string {
+  const c = commands[name as CommandName];
+  if (c === undefined) return usage;
+  const options = c.options.map((o) => optionHelp[o]!);
+  return [
+    `usage: ${c.synopsis}`,
+    "",
+    c.about.join("\n"),
+    ...(options.length > 0 ? ["", ...options] : []),
+    ...(name === "dial" || name === "listen" || name === "exec" ? ["", networksHelp] : []),
+  ].join("\n");
+}
 
 /** The options and operands of `dial` and `listen`. */
 export interface ConnCommand {
@@ -54,6 +115,8 @@ export interface ConnCommand {
   timeout: number;
   /** `-q`: milliseconds to go on after stdin's end; null to wait for the peer or a signal. */
   quitAfter: number | null;
+  /** `listen -k`: accept another conn after each one ends. */
+  keepOpen: boolean;
 }
 
 /** One socket `exec` opens for the child: `--listen NETWORK ADDRESS` or `--dial NETWORK ADDRESS`. */
@@ -90,7 +153,13 @@ export interface LockCommand {
 }
 
 /** A parsed command line. */
-export type Command = { cmd: "help" } | { cmd: "tour" } | ConnCommand | ExecCommand | LockCommand;
+export type Command =
+  | { cmd: "help"; topic?: string }
+  | { cmd: "version" }
+  | { cmd: "tour" }
+  | ConnCommand
+  | ExecCommand
+  | LockCommand;
 
 /** UsageError is a command line the parser rejects; the command exits 2 and prints the synopsis. */
 export class UsageError extends Error {
@@ -107,12 +176,24 @@ export class UsageError extends Error {
  */
 export function parseArgs(argv: readonly string[]): Command {
   const [cmd, ...rest] = argv;
+  // `sockit CMD --help` (before any `--`) is CMD's help, whatever else is on the line.
+  const beforeDashes = rest.indexOf("--") < 0 ? rest : rest.slice(0, rest.indexOf("--"));
+  if (cmd !== undefined && cmd in commands && (beforeDashes.includes("--help") || beforeDashes.includes("-h"))) {
+    return { cmd: "help", topic: cmd };
+  }
   switch (cmd) {
     case undefined:
-    case "help":
     case "-h":
     case "--help":
       return { cmd: "help" };
+    case "help":
+      if (rest.length > 1) throw new UsageError("help takes at most one COMMAND");
+      if (rest[0] !== undefined && !(rest[0] in commands)) throw new UsageError(`unknown command ${JSON.stringify(rest[0])}`);
+      return rest[0] === undefined ? { cmd: "help" } : { cmd: "help", topic: rest[0] };
+    case "--version":
+    case "-V":
+    case "version":
+      return { cmd: "version" };
     case "tour":
       if (rest.length > 0) throw new UsageError(`tour takes no arguments`);
       return { cmd: "tour" };
@@ -135,7 +216,7 @@ const durationOptions = [
 
 function parseConnCommand(cmd: "dial" | "listen", args: readonly string[]): ConnCommand {
   const positional: string[] = [];
-  const c: ConnCommand = { cmd, network: "", address: "", verbose: false, timeout: 0, quitAfter: null };
+  const c: ConnCommand = { cmd, network: "", address: "", verbose: false, timeout: 0, quitAfter: null, keepOpen: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") {
@@ -144,6 +225,7 @@ function parseConnCommand(cmd: "dial" | "listen", args: readonly string[]): Conn
     }
     const opt = durationOption(cmd, a);
     if (a === "-v" || a === "--verbose") c.verbose = true;
+    else if (cmd === "listen" && (a === "-k" || a === "--keep-open")) c.keepOpen = true;
     else if (opt !== undefined) [c[opt.field], i] = durationValue(args, i, opt);
     else if (a.length > 1 && a.startsWith("-")) throw new UsageError(`unknown option ${a} for ${cmd}`);
     else positional.push(a);
@@ -225,23 +307,25 @@ function durationOption(cmd: string, a: string): (typeof durationOptions)[number
 }
 
 /** durationValue reads the duration of option `opt` at `args[i]`: milliseconds, and where it ended. */
-function durationValue(args: readonly string[], i: number, opt: { long: string; zero: boolean }): [number, number] {
-  const [v, next] = optionValue(args, i, opt.long);
+function durationValue(args: readonly string[], i: number, opt: { short: string; long: string; zero: boolean }): [number, number] {
+  const [v, next] = optionValue(args, i, opt.long, opt.short);
   if (v === undefined) throw new UsageError(`option ${args[i]} needs a duration`);
   return [parseDuration(v, opt.zero), next];
 }
 
 /**
- * optionValue is the value of the option at `args[i]`, given as `--long=VALUE` or as the next
- * argument (undefined when there is none), and the index of the last argument it took.
+ * optionValue is the value of the option at `args[i]`, given as `--long=VALUE`, `-s=VALUE` or
+ * as the next argument (undefined when there is none), and the index of the last argument it
+ * took.
  */
-function optionValue(args: readonly string[], i: number, long: string): [string | undefined, number] {
+function optionValue(args: readonly string[], i: number, long: string, short = long): [string | undefined, number] {
   const a = args[i]!;
-  return a.startsWith(`${long}=`) ? [a.slice(long.length + 1), i] : [args[i + 1], i + 1];
+  for (const name of [long, short]) if (a.startsWith(`${name}=`)) return [a.slice(name.length + 1), i];
+  return [args[i + 1], i + 1];
 }
 
 function matches(a: string, o: { short: string; long: string }): boolean {
-  return a === o.short || a === o.long || a.startsWith(`${o.long}=`);
+  return a === o.short || a === o.long || a.startsWith(`${o.long}=`) || a.startsWith(`${o.short}=`);
 }
 
 /** Milliseconds per unit of Go's time.ParseDuration. */

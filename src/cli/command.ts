@@ -4,7 +4,8 @@
  */
 import { writeSync } from "node:fs";
 import { debuglog } from "node:util";
-import { parseArgs, synopsis, usage, type Command, type ConnCommand } from "./args.js";
+import { readFileSync } from "node:fs";
+import { commandHelp, parseArgs, synopsis, usage, type Command, type ConnCommand } from "./args.js";
 import { ncDial, ncListen, type NcOptions } from "./nc.js";
 import { execCommand } from "./exec.js";
 import { lockCommand } from "./lock.js";
@@ -39,10 +40,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** version is the package's version, from its package.json. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
 async function run(cmd: Command): Promise<number> {
   switch (cmd.cmd) {
     case "help":
-      printOut(usage);
+      printOut(cmd.topic === undefined ? usage : commandHelp(cmd.topic));
+      return 0;
+    case "version":
+      printOut(`sockit ${version()}`);
       return 0;
     case "tour":
       return await tour(printOut);
@@ -70,6 +80,7 @@ function ncOptions(cmd: ConnCommand): NcOptions {
     verbose: cmd.verbose,
     timeout: cmd.timeout,
     quitAfter: cmd.quitAfter,
+    keepOpen: cmd.keepOpen,
   };
 }
 

@@ -29,6 +29,8 @@ export interface NcOptions {
   timeout: number;
   /** `-q`: end this many milliseconds after stdin's end; null for never. */
   quitAfter: number | null;
+  /** `listen -k`: accept the next conn after each one ends, until a signal. */
+  keepOpen?: boolean;
 }
 
 /**
@@ -51,46 +53,80 @@ export async function ncDial(network: string, address: string, o: NcOptions): Pr
 
 /**
  * ncListen listens on `address`. On a conn network it accepts one conn, stops listening (a
- * unix socket file is removed then) and copies until the conn's end of stream; SIGINT or
- * SIGTERM while waiting closes the listener, so no socket file is left behind, and resolves
- * with the status the signal would have given (128 + its number). A datagram network is
- * served by {@link packetListen}. Otherwise it resolves with 0.
+ * unix socket file is removed then) and copies until both directions have ended; with
+ * `keepOpen` it goes on listening and serves one conn after another (stdin goes to the first;
+ * the later ones get its end at once), until a signal. SIGINT or SIGTERM while waiting for a
+ * conn closes the listener, so no socket file is left behind, and resolves with the status the
+ * signal would have given (128 + its number). A datagram network is served by
+ * {@link packetListen}. Otherwise it resolves with 0.
  */
 export async function ncListen(network: string, address: string, o: NcOptions): Promise<number> {
   const kind = netKind(network);
   if (kind === "datagram" || kind === "raw") return await packetListen(network, address, o);
   const ln = await listen(network, address);
-  const trap = new SignalTrap(ln);
-  let conn: Conn;
+  let current: Conn | null = null;
+  // A signal closes the listener and, with -k, the conn being served.
+  const trap = new SignalTrap({
+    async [Symbol.asyncDispose]() {
+      await ln[Symbol.asyncDispose]();
+      if (o.keepOpen) await current?.[Symbol.asyncDispose]();
+    },
+  });
   try {
     if (o.verbose) o.log(`listening on ${network} ${showAddr(ln.addr())}`);
-    conn = await ln.accept();
-  } catch (err) {
-    if (trap.status !== 0) return trap.status;
-    throw err;
+    for (;;) {
+      let conn: Conn;
+      try {
+        conn = await ln.accept();
+      } catch (err) {
+        if (trap.status !== 0) return trap.status;
+        throw err;
+      }
+      if (!o.keepOpen) {
+        trap.remove();
+        await ln[Symbol.asyncDispose]();
+      }
+      await using _ = conn;
+      current = conn;
+      if (o.verbose) o.log(`connection from ${showAddr(conn.remoteAddr())} to ${showAddr(conn.localAddr())}`);
+      try {
+        await copyBothWays(conn, isMessageKind(kind) ? maxMessage : Infinity, o);
+      } catch (err) {
+        if (trap.status !== 0) return trap.status;
+        throw err;
+      }
+      current = null;
+      if (!o.keepOpen) return 0;
+      if (trap.status !== 0) return trap.status;
+    }
   } finally {
     trap.remove();
     await ln[Symbol.asyncDispose]();
   }
-  await using _ = conn;
-  if (o.verbose) o.log(`connection from ${showAddr(conn.remoteAddr())} to ${showAddr(conn.localAddr())}`);
-  await copyBothWays(conn, isMessageKind(kind) ? maxMessage : Infinity, o);
-  return 0;
 }
 
 /**
- * copyBothWays runs stdin → conn and conn → stdout together and resolves when the conn has
- * reached end of stream and stdout has flushed, or `-q` after stdin's end; a failure either
- * way rejects at once. Stdin may still be open then: as with nc, the peer's end of stream ends
- * the copy. Each write to the conn is at most `maxWrite` bytes (one record on unixpacket).
+ * copyBothWays runs stdin → conn and conn → stdout together and resolves when both are done:
+ * stdin has ended (and the conn is half-closed) and the conn has reached end of stream with
+ * stdout flushed. The peer's half-close does not stop the sending direction, as with nc and
+ * socat: a peer that ends its side early still gets all of stdin. Two things end it sooner:
+ * `-q` after stdin's end, and, when stdin is a terminal, the peer's end of stream (nobody is
+ * typing for a peer that has gone). A failure either way rejects at once. Each write to the
+ * conn is at most `maxWrite` bytes (one record on unixpacket).
  */
 function copyBothWays(conn: Conn, maxWrite: number, o: NcOptions): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  const interactive = (o.stdin as { isTTY?: boolean }).isTTY === true;
   return new Promise<void>((resolve, reject) => {
+    let pending = 2;
+    const oneDone = (): void => {
+      if (--pending === 0) resolve();
+    };
     copyIn(conn, o.stdin, maxWrite).then(() => {
       if (o.quitAfter !== null) timer = setTimeout(resolve, o.quitAfter);
+      oneDone();
     }, reject);
-    copyOut(conn, o.stdout).then(resolve, reject);
+    copyOut(conn, o.stdout).then(() => (interactive ? resolve() : oneDone()), reject);
   }).finally(() => clearTimeout(timer));
 }
 

@@ -4,7 +4,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { once } from "node:events";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -28,6 +31,7 @@ test("parseArgs reads commands, options and operands", () => {
     verbose: true,
     timeout: 2000,
     quitAfter: null,
+    keepOpen: false,
   });
   assert.deepEqual(parseArgs(["listen", "--", "unix", "-odd.sock"]), {
     cmd: "listen",
@@ -36,6 +40,7 @@ test("parseArgs reads commands, options and operands", () => {
     verbose: false,
     timeout: 0,
     quitAfter: null,
+    keepOpen: false,
   });
   assert.deepEqual(parseArgs(["listen", "-q", "0", "udp", ":9000"]), {
     cmd: "listen",
@@ -44,9 +49,18 @@ test("parseArgs reads commands, options and operands", () => {
     verbose: false,
     timeout: 0,
     quitAfter: 0,
+    keepOpen: false,
   });
   assert.equal((parseArgs(["dial", "--quit-after=250ms", "udp", "a:1"]) as { quitAfter: number }).quitAfter, 250);
-  const bads = [["nope"], ["dial", "tcp"], ["dial", "-x", "tcp", "a"], ["listen", "-t", "1s", "tcp", "a"], ["tour", "x"]];
+  assert.equal((parseArgs(["dial", "-t=1s", "tcp", "a:1"]) as { timeout: number }).timeout, 1000, "-t=1s as --timeout=1s");
+  assert.equal((parseArgs(["dial", "-q=0", "tcp", "a:1"]) as { quitAfter: number }).quitAfter, 0);
+  assert.equal((parseArgs(["listen", "-k", "tcp", ":0"]) as { keepOpen: boolean }).keepOpen, true);
+  assert.deepEqual(parseArgs(["dial", "--help"]), { cmd: "help", topic: "dial" });
+  assert.deepEqual(parseArgs(["lock", "-h", "x", "--", "cmd", "--help"]), { cmd: "help", topic: "lock" });
+  assert.deepEqual(parseArgs(["exec", "--", "cmd", "--help"]).cmd, "exec", "a --help after -- is CMD's");
+  assert.deepEqual(parseArgs(["help", "listen"]), { cmd: "help", topic: "listen" });
+  assert.deepEqual(parseArgs(["--version"]), { cmd: "version" });
+  const bads = [["nope"], ["dial", "tcp"], ["dial", "-x", "tcp", "a"], ["listen", "-t", "1s", "tcp", "a"], ["tour", "x"], ["dial", "-k", "tcp", "a"], ["help", "nope"]];
   for (const bad of [...bads, ["dial", "-q", "tcp", "a"], ["dial", "-q", "-1s", "udp", "a:1"], ["dial", "-t", "0", "tcp", "a:1"]]) {
     assert.throws(() => parseArgs(bad), UsageError, bad.join(" "));
   }
@@ -166,4 +180,70 @@ test("ICMP echo requests carry RFC 1071 checksums and parse back", () => {
   assert.equal(parsed?.kind, "reply");
   assert.ok(sameEcho(parsed!.echo, { version: 6, id: 7, seq: 9, data }));
   assert.equal(parseEcho(4, v6), null, "an ICMPv6 request is no ICMPv4 echo");
+});
+
+test("every subcommand has --help, and --version says the package's", async () => {
+  for (const cmd of ["dial", "listen", "exec", "lock", "tour", "help"]) {
+    const r = await sockit([cmd, "--help"]).done;
+    assert.equal(r.status, 0, `${cmd} --help`);
+    assert.ok(r.stdout.startsWith(`usage: sockit ${cmd}`), r.stdout);
+  }
+  assert.match((await sockit(["dial", "--help"]).done).stdout, /-t DURATION/);
+  assert.match((await sockit(["listen", "-h"]).done).stdout, /-k, --keep-open/);
+  const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  assert.deepEqual(await sockit(["--version"]).done, { status: 0, stdout: `sockit ${version}\n`, stderr: "" });
+});
+
+/** runFiles runs the command with stdin from `input` and stdout into `output`. */
+function runFiles(args: string[], input: string, output: string): { p: ReturnType<typeof spawn>; done: Promise<{ status: number | null; stderr: string }> } {
+  const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+  const inFd = openSync(input, "r");
+  const outFd = openSync(output, "w");
+  const p = spawn(process.execPath, [main, ...args], { stdio: [inFd, outFd, "pipe"] });
+  closeSync(inFd);
+  closeSync(outFd);
+  let stderr = "";
+  p.stderr!.on("data", (d: Buffer) => (stderr += d));
+  const timer = setTimeout(() => p.kill("SIGKILL"), 30_000);
+  return { p, done: once(p, "close").then(([status]) => (clearTimeout(timer), { status: status as number | null, stderr })) };
+}
+
+test("a peer's half-close does not stop the sending direction: 50 MB both ways, and against /dev/null", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockit-cli-50m-"));
+  try {
+    const a = join(dir, "a");
+    const b = join(dir, "b");
+    writeFileSync(a, randomBytes(50 << 20));
+    writeFileSync(b, randomBytes(50 << 20));
+    const digest = (f: string) => createHash("sha256").update(readFileSync(f)).digest("hex");
+    for (const [listenIn, dialIn] of [["/dev/null", a], [a, b]] as const) {
+      const ln = runFiles(["listen", "-v", "tcp", "127.0.0.1:0"], listenIn, join(dir, "ln.out"));
+      let err = "";
+      ln.p.stderr!.on("data", (d: Buffer) => (err += d));
+      const port = await waitFor(() => /listening on tcp 127\.0\.0\.1:(\d+)/.exec(err)?.[1] ?? null, "listening");
+      const dl = runFiles(["dial", "tcp", `127.0.0.1:${port}`], dialIn, join(dir, "dial.out"));
+      const [lr, dr] = await Promise.all([ln.done, dl.done]);
+      assert.equal(lr.status, 0, lr.stderr);
+      assert.equal(dr.status, 0, dr.stderr);
+      assert.equal(digest(join(dir, "ln.out")), digest(dialIn), `the listener got all of ${dialIn === a ? "a" : "b"}`);
+      assert.equal(digest(join(dir, "dial.out")), digest(listenIn), "the dialer got all the listener sent");
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("listen -k serves one conn after another until a signal", async () => {
+  const cmd = sockit(["listen", "-v", "-k", "tcp", "127.0.0.1:0"], "");
+  const port = Number(await waitFor(() => /listening on tcp 127\.0\.0\.1:(\d+)/.exec(cmd.stderr())?.[1] ?? null, "listening"));
+  for (const word of ["one", "two", "three"]) {
+    const c = net.connect({ port, host: "127.0.0.1" });
+    c.end(word);
+    await once(c, "close");
+  }
+  await waitFor(() => (cmd.stdout() === "onetwothree" ? true : null), "the three conns' bytes");
+  cmd.p.kill("SIGTERM");
+  const r = await cmd.done;
+  assert.equal(r.status, 143);
+  assert.equal((r.stderr.match(/connection from/g) ?? []).length, 3);
 });
