@@ -45,6 +45,11 @@ const commands = {
     ],
     options: [],
   },
+  doctor: {
+    synopsis: "sockit doctor",
+    about: ["say what this machine offers sockit, one line each with the reason (IPv6, raw IP,", "abstract names, unixpacket, queues, semaphores, locks, vsock, limits, the native core)"],
+    options: [],
+  },
   help: { synopsis: "sockit help [COMMAND]", about: ["print this text, or COMMAND's part of it"], options: [] },
 } as const;
 
@@ -157,6 +162,7 @@ export type Command =
   | { cmd: "help"; topic?: string }
   | { cmd: "version" }
   | { cmd: "tour" }
+  | { cmd: "doctor" }
   | ConnCommand
   | ExecCommand
   | LockCommand;
@@ -195,8 +201,9 @@ export function parseArgs(argv: readonly string[]): Command {
     case "version":
       return { cmd: "version" };
     case "tour":
-      if (rest.length > 0) throw new UsageError(`tour takes no arguments`);
-      return { cmd: "tour" };
+    case "doctor":
+      if (rest.length > 0) throw new UsageError(`${cmd} takes no arguments`);
+      return { cmd };
     case "dial":
     case "listen":
       return parseConnCommand(cmd, rest);

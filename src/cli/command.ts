@@ -11,6 +11,7 @@ import { execCommand } from "./exec.js";
 import { lockCommand } from "./lock.js";
 import type { ChildOptions } from "./child.js";
 import { tour } from "./tour.js";
+import { doctor } from "./doctor.js";
 import { oneLine } from "./table.js";
 
 const debug = debuglog("sockit");
@@ -56,6 +57,8 @@ async function run(cmd: Command): Promise<number> {
       return 0;
     case "tour":
       return await tour(printOut);
+    case "doctor":
+      return await doctor(printOut);
     case "dial":
       return await ncDial(cmd.network, cmd.address, ncOptions(cmd));
     case "listen":

@@ -424,10 +424,16 @@ function findCore(require: NodeJS.Require): string {
   return gypBuild.resolve(root);
 }
 
+/** The file the native core was loaded from, or null when it could not be loaded. */
+let loadedFrom: string | null = null;
+
 function load(): Binding | BindingError {
   const require = createRequire(import.meta.url);
   try {
-    return require(findCore(require)) as Binding;
+    const file = findCore(require);
+    const b = require(file) as Binding;
+    loadedFrom = file;
+    return b;
   } catch (err) {
     const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
     return new BindingError(
@@ -461,3 +467,6 @@ export const binding: Binding = loaded instanceof BindingError ? unavailable(loa
 
 /** The load failure, or null when the native core is available. */
 export const bindingError: BindingError | null = loaded instanceof BindingError ? loaded : null;
+
+/** The native core's file (build/Release/sockit.node, or a prebuilt one), or null when it did not load. */
+export const coreFile: string | null = loadedFrom;

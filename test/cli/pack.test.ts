@@ -88,6 +88,8 @@ it("packs only what a user needs, installs with no compiler, and runs the tour f
 
   const tour = await run(process.execPath, [path.join(pkg, "dist", "src", "cli", "main.js"), "tour"], { cwd: app, env, timeout: 60_000 });
   assert.match(tour.stdout, / ok, 0 failed/);
+  const doctor = await run(process.execPath, [path.join(pkg, "dist", "src", "cli", "main.js"), "doctor"], { cwd: app, env, timeout: 60_000 });
+  assert.match(doctor.stdout, new RegExp(`^native core +yes +prebuilt: ${pkg.replaceAll("/", "\\/")}\\/prebuilds\\/linux-x64\\/sockit\\.glibc\\.node$`, "m"));
   const probe = await run(process.execPath, ["--input-type=module", "-e", `import { listen } from "sockit"; const ln = await listen("unix", "@pack-probe-" + process.pid); console.log(ln.addr().toString()); await ln.close();`], { cwd: app, env });
   assert.match(probe.stdout, /^@pack-probe-\d+$/m, "the installed package loads its prebuilt core");
 });
