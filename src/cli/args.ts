@@ -2,6 +2,8 @@
  * The command line of `sockit`: the usage text, the parser, and Go-style durations.
  */
 import type { LockKind, LockMode } from "../index.js";
+import { parseRelayAddr, type RelayAddr } from "./relay_addr.js";
+import { UsageError } from "./usage.js";
 
 /** The subcommands, each with its synopsis, what it does, and the options it takes. */
 const commands = {
@@ -36,6 +38,15 @@ const commands = {
     ],
     options: ["-v", "-t", "-s", "--kind"],
   },
+  relay: {
+    synopsis: "sockit relay [-v] [--stats] [--idle-timeout D] [--connect-timeout D] [--max N] ADDR1 ADDR2",
+    about: [
+      "open ADDR1 (a listen address waits for its conn), then ADDR2, and copy both ways,",
+      "passing each end of stream on as a half-close, as socat does; exit 0 done, 1 ADDR1's",
+      "side failed, 3 ADDR2's (docs/relay.md)",
+    ],
+    options: ["-v", "--stats", "--idle-timeout", "--connect-timeout", "--max"],
+  },
   tour: {
     synopsis: "sockit tour",
     about: [
@@ -59,7 +70,8 @@ type CommandName = keyof typeof commands;
 const optionHelp: Record<string, string> = {
   "-v": `  -v             report the addresses on stderr (listen: also each datagram's sender;
                  exec, which always reports its fds: the child's pid, signals passed
-                 on to it, and how it ended; lock: the lock taken, and the child as exec)`,
+                 on to it, and how it ended; lock: the lock taken, and the child as exec;
+                 relay: each relay opened and closed, with its addresses and bytes)`,
   "-k": `  -k, --keep-open
                  listen: after a conn ends, accept the next one (stdin goes to the first)`,
   "-t": `  -t DURATION    give up dialing (lock: waiting) after DURATION (Go syntax: 500ms, 2s, 1m)`,
@@ -72,7 +84,21 @@ const optionHelp: Record<string, string> = {
                  (default: exclusive)`,
   "--kind": `  --kind KIND    lock: flock (the default, what flock(1) takes), ofd (Linux open file
                  description locks) or posix (fcntl record locks, what lockf(3) takes)`,
+  "--stats": `  --stats        relay: bytes and rate each way every second on stderr, and a summary`,
+  "--idle-timeout": `  --idle-timeout DURATION
+                 relay: end a relay once no byte has moved for DURATION`,
+  "--connect-timeout": `  --connect-timeout DURATION
+                 relay: give up a dial (or a FIFO's wait for a reader) after DURATION`,
+  "--max": `  --max N        relay: with ADDR1 ...-listen:...,fork, at most N relays at once`,
 };
+
+const relayAddrHelp = `addresses: tcp:HOST:PORT tcp4: tcp6: tcp-listen:[HOST:]PORT[,fork] tcp4-listen: tcp6-listen:
+           udp:HOST:PORT udp4: udp6: udp-listen:[HOST:]PORT (udp4-listen, udp6-listen)
+           unix:PATH unix-listen:PATH[,fork] abstract:NAME abstract-listen:NAME[,fork]
+           unixgram:PATH unixgram-listen:PATH unixpacket:PATH unixpacket-listen:PATH[,fork]
+           ip4:PROTO:HOST (ip:, ip6:)  stdio or -  exec:CMD ARG... (split on spaces)
+           system:SHELL-COMMAND (/bin/sh -c)  file:PATH fifo:PATH (ADDR1 read, ADDR2
+           written; ,rdonly or ,wronly to choose)  fd:N (an inherited fd)`;
 
 const networksHelp = `networks: tcp, tcp4, tcp6, unix, unixpacket (streams and records: one conn)
           udp, udp4, udp6, unixgram, ip:PROTO, ip4:PROTO, ip6:PROTO (datagrams)
@@ -107,6 +133,7 @@ export function commandHelp(name: string): string {
     c.about.join("\n"),
     ...(options.length > 0 ? ["", ...options] : []),
     ...(name === "dial" || name === "listen" || name === "exec" ? ["", networksHelp] : []),
+    ...(name === "relay" ? ["", relayAddrHelp] : []),
   ].join("\n");
 }
 
@@ -157,6 +184,22 @@ export interface LockCommand {
   argv: string[];
 }
 
+/** The options and operands of `relay`. */
+export interface RelayCommand {
+  cmd: "relay";
+  addr1: RelayAddr;
+  addr2: RelayAddr;
+  verbose: boolean;
+  /** `--stats`: report bytes and rates on stderr. */
+  stats: boolean;
+  /** `--idle-timeout` in milliseconds; 0 for none. */
+  idleTimeout: number;
+  /** `--connect-timeout` in milliseconds; 0 for none. */
+  connectTimeout: number;
+  /** `--max`: most relays at once with fork; 0 for no cap. */
+  max: number;
+}
+
 /** A parsed command line. */
 export type Command =
   | { cmd: "help"; topic?: string }
@@ -165,12 +208,10 @@ export type Command =
   | { cmd: "doctor" }
   | ConnCommand
   | ExecCommand
-  | LockCommand;
+  | LockCommand
+  | RelayCommand;
 
-/** UsageError is a command line the parser rejects; the command exits 2 and prints the synopsis. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
+export { UsageError };
 
 /**
  * parseArgs turns the arguments after the program name into a {@link Command}; no arguments
@@ -211,6 +252,8 @@ export function parseArgs(argv: readonly string[]): Command {
       return parseExecCommand(rest);
     case "lock":
       return parseLockCommand(rest);
+    case "relay":
+      return parseRelayCommand(rest);
   }
   throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
 }
@@ -306,6 +349,41 @@ function parseLockCommand(args: readonly string[]): LockCommand {
     else positional.push(a);
   }
   throw new UsageError(positional.length === 0 ? "lock needs PATH, -- and CMD" : "lock needs -- before CMD");
+}
+
+/**
+ * parseRelayCommand reads `relay`'s options (`--NAME VALUE` or `--NAME=VALUE`) and its two
+ * addresses; `-` is an address (stdio), and `--` ends the options.
+ */
+function parseRelayCommand(args: readonly string[]): RelayCommand {
+  const c = { verbose: false, stats: false, idleTimeout: 0, connectTimeout: 0, max: 0 };
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") {
+      positional.push(...args.slice(i + 1));
+      break;
+    }
+    const timeout = (["--idle-timeout", "--connect-timeout"] as const).find((n) => matches(a, { short: n, long: n }));
+    if (a === "-v" || a === "--verbose") c.verbose = true;
+    else if (a === "--stats") c.stats = true;
+    else if (timeout !== undefined) {
+      const field = timeout === "--idle-timeout" ? "idleTimeout" : "connectTimeout";
+      [c[field], i] = durationValue(args, i, { short: timeout, long: timeout, zero: false });
+    } else if (matches(a, { short: "--max", long: "--max" })) {
+      const [v, next] = optionValue(args, i, "--max");
+      if (v === undefined || !/^[1-9]\d*$/.test(v)) throw new UsageError(`option --max needs a positive count, got ${JSON.stringify(v ?? "")}`);
+      [c.max, i] = [Number(v), next];
+    } else if (a.length > 1 && a.startsWith("-")) throw new UsageError(`unknown option ${a} for relay`);
+    else positional.push(a);
+  }
+  if (positional.length !== 2) throw new UsageError(`relay needs ADDR1 and ADDR2, got ${positional.length} argument(s)`);
+  const [addr1, addr2] = [parseRelayAddr(positional[0]!, 1), parseRelayAddr(positional[1]!, 2)];
+  if (addr2.how === "listen" && addr2.fork) throw new UsageError("fork is for ADDR1, the address opened first");
+  if (addr1.how === "listen" && addr1.fork && (addr2.how === "stdio" || addr2.how === "fd")) {
+    throw new UsageError(`with fork, ADDR2 is opened once per conn: ${addr2.text} can be opened only once`);
+  }
+  return { cmd: "relay", addr1, addr2, ...c };
 }
 
 /** durationOption is the duration option `a` of `cmd` is, if it is one. */

@@ -9,6 +9,7 @@ import { commandHelp, parseArgs, synopsis, usage, type Command, type ConnCommand
 import { ncDial, ncListen, type NcOptions } from "./nc.js";
 import { execCommand } from "./exec.js";
 import { lockCommand } from "./lock.js";
+import { relayCommand } from "./relay.js";
 import type { ChildOptions } from "./child.js";
 import { tour } from "./tour.js";
 import { doctor } from "./doctor.js";
@@ -67,12 +68,19 @@ async function run(cmd: Command): Promise<number> {
       return await execCommand(cmd, childOptions(cmd.verbose));
     case "lock":
       return await lockCommand(cmd, childOptions(cmd.verbose));
+    case "relay":
+      return await relayCommand(cmd, { log: (line) => printErr(`sockit: ${line}`), stats: stderrStats() });
   }
 }
 
 /** The reports of a command that runs a child (`exec`, `lock`): written straight to fd 2. */
 function childOptions(verbose: boolean): ChildOptions {
   return { log: (line) => printErrSync(`sockit: ${line}`), verbose };
+}
+
+/** Where relay's `--stats` goes: stderr, redrawn in place when it is a terminal. */
+function stderrStats(): { write(text: string): void; isTTY: boolean } {
+  return { write: (text) => process.stderr.write(text), isTTY: process.stderr.isTTY === true };
 }
 
 function ncOptions(cmd: ConnCommand): NcOptions {

@@ -16,13 +16,13 @@ import { showAddr } from "./table.js";
 const debug = debuglog("sockit");
 
 /** A datagram conn: UDPConn, UnixConn or IPConn, dialed or from listenPacket. */
-type Packets = Conn & PacketConn;
+export type Packets = Conn & PacketConn;
 
 /**
  * Bytes read per datagram: more than the largest datagram Linux's default buffers let through
  * (unixgram: net.core.wmem_default, 212,992). A longer one is cut, as Go's ReadFrom cuts it.
  */
-const datagramBuffer = 256 * 1024;
+export const datagramBuffer = 256 * 1024;
 
 /**
  * packetDial dials `address` (a connected socket: only its peer's datagrams arrive) and copies
@@ -110,8 +110,11 @@ async function copyOut(pc: Packets, dest: Destination, o: NcOptions, report: boo
   }
 }
 
-/** Destination is where stdin goes: the dialed peer, or the latest sender a listener heard. */
-class Destination {
+/**
+ * Destination is where stdin goes (relay: what the other side sends): the dialed peer, or the
+ * latest sender a listener heard.
+ */
+export class Destination {
   #latest: Addr | null = null;
   #resolveKnown!: () => void;
   readonly #known = new Promise<void>((r) => (this.#resolveKnown = r));
