@@ -21,8 +21,10 @@ import * as recv from "./recv.js";
 import * as spawnBench from "./spawn.js";
 import * as locks from "./locks.js";
 import * as ipc from "./ipc.js";
+import * as serveBench from "./serve.js";
+import * as framing from "./framing.js";
 
-const modules = [pingpong, pingpongUDP, bulk, connect, memory, recv, spawnBench, locks, ipc];
+const modules = [pingpong, pingpongUDP, bulk, connect, memory, recv, spawnBench, locks, ipc, serveBench, framing];
 const workloads: Workload[] = modules.flatMap((m) => m.workloads);
 const roles: Record<string, Role> = Object.assign({}, ...modules.map((m) => m.roles));
 

@@ -325,6 +325,7 @@ NAPI_MODULE_INIT() {
     SK_METHOD("read", sk_io_read_js),
     SK_METHOD("write", sk_io_write_js),
     SK_METHOD("send", sk_io_send_js),
+    SK_METHOD("writev", sk_io_writev_js),
     SK_METHOD("getsockoptInt", sk_sockopt_get_int_js),
     SK_METHOD("setsockoptInt", sk_sockopt_set_int_js),
     SK_METHOD("setsockoptLinger", sk_sockopt_set_linger_js),

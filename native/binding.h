@@ -251,6 +251,7 @@ napi_value sk_socket_shutdown_js(napi_env env, napi_callback_info info);
 napi_value sk_io_read_js(napi_env env, napi_callback_info info);
 napi_value sk_io_write_js(napi_env env, napi_callback_info info);
 napi_value sk_io_send_js(napi_env env, napi_callback_info info);
+napi_value sk_io_writev_js(napi_env env, napi_callback_info info);
 
 napi_value sk_sockopt_get_int_js(napi_env env, napi_callback_info info);
 napi_value sk_sockopt_set_int_js(napi_env env, napi_callback_info info);

@@ -155,3 +155,20 @@ export {
   activeHandles, setWaitTiming, type ActiveHandle, type FDStats, type DialStartMessage, type DialEndMessage,
   type DialErrorMessage, type ListenMessage, type AcceptMessage, type CloseMessage,
 } from "./poll/diag.js";
+export {
+  serve, Server, ServerConn, pool, Pool, ErrPoolClosed,
+  type Handler, type Closable, type ServeOptions, type ServeStats, type ShutdownOptions, type ConnState,
+  type PoolDialer, type PoolOptions, type AcquireOptions,
+} from "./server/index.js";
+export { framed, FramedConn, type ByteStream, type FramedOptions, type Framer } from "./codec/framed.js";
+export {
+  lengthField, lengthFieldPrepender, type LengthFieldOptions, type LengthFieldPrependerOptions, type LengthFieldLength,
+  type ByteOrder,
+} from "./codec/lengthfield.js";
+export { delimiter, lines, type DelimiterOptions, type LinesOptions, type Delimiter } from "./codec/delimiter.js";
+export { fixedLength, uvarint, putUvarint, uvarintLen, type UvarintOptions } from "./codec/fixed.js";
+export { Reader, type Line } from "./codec/bufio.js";
+export {
+  FrameError, ErrUnexpectedEOF, ErrBufferFull, ErrNegativeCount, ErrNoProgress, ErrOverflow, type FrameErrorCode,
+} from "./codec/errors.js";
+export { FrameDecoder, MORE, FRAME, SKIP, type Codec, type FrameEncoder, type Step } from "./codec/codec.js";

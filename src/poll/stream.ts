@@ -142,6 +142,30 @@ export abstract class FDStream extends FDDeadlines implements ReadErrorMapper, W
   }
 
   /**
+   * writev writes all of `bufs`, in order, as one write (Go's `net.Buffers.WriteTo`): one
+   * writev(2) per try on pipes and files, sendmsg(2) on sockets, at most IOV_MAX buffers each,
+   * resuming after a partial write; it resolves with the total length once the kernel holds
+   * every byte. Concurrent writes never interleave with it. A failure rejects as
+   * {@link FDStream.write}'s does, `bytesWritten` counting across the buffers. The buffers are
+   * used in place until the promise settles.
+   *
+   * @example
+   * await conn.writev([header, body]); // one syscall where the kernel takes it all
+   */
+  writev(bufs: readonly Uint8Array[]): Promise<number> {
+    if (!Array.isArray(bufs)) return Promise.reject(invalidArg("bufs", "an Array of Uint8Array", bufs));
+    // A copy of the list: the caller may change it while the write waits, and the binding
+    // needs a plain array without accessors.
+    const list: Uint8Array[] = new Array<Uint8Array>(bufs.length);
+    for (let i = 0; i < bufs.length; i++) {
+      const b: unknown = bufs[i];
+      if (!isBytes(b)) return Promise.reject(invalidArg(`bufs[${i}]`, "a Uint8Array", b));
+      list[i] = b;
+    }
+    return this.pfd.writev(list, this);
+  }
+
+  /**
    * chunks iterates the bytes that arrive, in right-sized chunks of up to 64 KiB, until end of
    * stream or close (one message per chunk on message sockets); another error rejects. Breaking
    * out of the loop leaves the stream open.

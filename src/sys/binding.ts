@@ -100,6 +100,13 @@ export interface Binding {
    * MSG_NOSIGNAL is missing (macOS) it is write(2) on a socket that has SO_NOSIGPIPE.
    */
   send(fd: number, buf: Uint8Array, off: number, len: number): number;
+  /**
+   * writev(2) of `bufs[start..]`, the first from byte `off`, at most IOV_MAX buffers per call;
+   * with `send` true it is sendmsg(2) with MSG_NOSIGNAL (sockets: a gone peer is -EPIPE, never
+   * SIGPIPE). Retries EINTR; returns the bytes written, which may end inside any buffer (a
+   * partial write), or -errno. Every element must be a Uint8Array.
+   */
+  writev(fd: number, bufs: readonly Uint8Array[], start: number, off: number, send: boolean): number;
   /** getsockopt(2) of an int option; the value goes to `out[0]`; returns 0 or -errno. */
   getsockoptInt(fd: number, level: number, name: number, out: Int32Array): number;
   /** setsockopt(2) of an int option. */
