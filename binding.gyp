@@ -28,7 +28,8 @@
         "native/waiter.c",
         "native/mq.c",
         "native/sem.c",
-        "native/shm.c"
+        "native/shm.c",
+        "native/copy.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Wunused-parameter"],

@@ -388,6 +388,8 @@ NAPI_MODULE_INIT() {
     SK_METHOD("shmTruncate", sk_shm_truncate_js),
     SK_METHOD("shmMap", sk_shm_map_js),
     SK_METHOD("shmDetach", sk_shm_detach_js),
+    SK_METHOD("splice", sk_copy_splice_js),
+    SK_METHOD("copyCounters", sk_copy_counters_js),
   };
 
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]),

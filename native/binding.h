@@ -332,4 +332,8 @@ napi_value sk_shm_truncate_js(napi_env env, napi_callback_info info);
 napi_value sk_shm_map_js(napi_env env, napi_callback_info info);
 napi_value sk_shm_detach_js(napi_env env, napi_callback_info info);
 
+/* copy.c */
+napi_value sk_copy_splice_js(napi_env env, napi_callback_info info);
+napi_value sk_copy_counters_js(napi_env env, napi_callback_info info);
+
 #endif  /* SOCKIT_BINDING_H_ */

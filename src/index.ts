@@ -172,3 +172,4 @@ export {
   FrameError, ErrUnexpectedEOF, ErrBufferFull, ErrNegativeCount, ErrNoProgress, ErrOverflow, type FrameErrorCode,
 } from "./codec/errors.js";
 export { FrameDecoder, MORE, FRAME, SKIP, type Codec, type FrameEncoder, type Step } from "./codec/codec.js";
+export { copy, copyCounters, type CopySource, type CopySink, type CopyOptions } from "./poll/copy.js";

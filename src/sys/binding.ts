@@ -403,6 +403,14 @@ export interface Binding {
   shmMap(fd: number, size: number, writable: boolean): ArrayBuffer | number;
   /** Detaches a mapping's ArrayBuffer: its views go to length 0 and the bytes are unmapped. */
   shmDetach(ab: ArrayBuffer): void;
+  /**
+   * splice(2) of up to `len` bytes from `fdIn` to `fdOut` (one of them a pipe), non-blocking
+   * (SPLICE_F_NONBLOCK | SPLICE_F_MOVE); returns the bytes moved (0: end of stream) or -errno
+   * (-ENOSYS off Linux).
+   */
+  splice(fdIn: number, fdOut: number, len: number): number;
+  /** Writes the number of splice calls made so far in this process to `out[0]` (for tests). */
+  copyCounters(out: Float64Array): void;
 }
 
 /** The error a call into sockit raises when the native core could not be loaded. */
