@@ -19,7 +19,6 @@
  * when it ends; the fast path never does. An open FD is listed in diag.ts's
  * registry, which activeHandles() reads through `describe()`.
  */
-import { write as fsWrite } from "node:fs";
 import { binding } from "../sys/binding.js";
 import { E, Errno } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
@@ -38,6 +37,7 @@ import {
   ReadOp,
   W,
   WriteOp,
+  WritevOp,
   maxRW,
   type Dir,
   type MsgReader,
@@ -683,85 +683,5 @@ export class FD {
   /** A parked call keeps the event loop alive (unless unref'd); an idle FD does not. */
   #updateRef(): void {
     this.#poller?.ref((this.#flags & REFABLE) !== 0 && (this.#rOp !== null || this.#wOp !== null));
-  }
-}
-
-/**
- * A writev of all of `bufs`: each try writes from buffer `#i`, byte `#off`, on; a partial write
- * moves the position and the loop tries again (Go's `FD.Writev`, with `consume`). The value is
- * the total length. Kept here with the FD, its one user; it is an {@link Op} like op.ts's.
- */
-class WritevOp extends Op {
-  readonly dir = W;
-  readonly total: number;
-  #i = 0;
-  #off = 0;
-  #nn = 0;
-  constructor(
-    resolve: (v: number) => void,
-    reject: (err: Error) => void,
-    readonly bufs: readonly Uint8Array[],
-    readonly mapper: WriteErrorMapper,
-    readonly useSend: boolean,
-  ) {
-    super(resolve as (v: never) => void, reject);
-    let total = 0;
-    for (const b of bufs) total += b.length;
-    this.total = total;
-  }
-
-  override get opName(): string {
-    return "writev";
-  }
-
-  attempt(fd: number): number {
-    return binding.writev(fd, this.bufs, this.#i, this.#off, this.useSend);
-  }
-
-  /** Moves past the `n` bytes written; done once all are out. No progress on a rest is EIO. */
-  override advance(n: number): boolean {
-    this.#nn += n;
-    let rest = n;
-    const bufs = this.bufs;
-    while (this.#i < bufs.length) {
-      const left = bufs[this.#i]!.length - this.#off;
-      if (rest < left) {
-        this.#off += rest;
-        break;
-      }
-      rest -= left;
-      this.#i++;
-      this.#off = 0;
-    }
-    if (this.#nn === this.total) return true;
-    if (n === 0) throw new Errno(E.EIO!);
-    return false;
-  }
-
-  override value(): number {
-    return this.total;
-  }
-
-  override moved(): number {
-    return this.total;
-  }
-
-  override progress(): number {
-    return this.#nn;
-  }
-
-  override mapError(err: Error): Error {
-    return this.mapper.mapWriteError(err, this.#nn);
-  }
-
-  /** An fd the kernel will not poll (a regular file): the current buffer's rest on the threadpool. */
-  override attemptBlocking(fd: number, done: (n: number) => void): void {
-    const b = this.bufs[this.#i];
-    if (b === undefined) return done(0);
-    fsWrite(fd, b, this.#off, b.length - this.#off, null, (err, n) => {
-      if (err === null) return done(n);
-      const e = err.errno;
-      done(typeof e === "number" && e !== 0 ? -Math.abs(e) : -E.EIO!);
-    });
   }
 }

@@ -70,6 +70,29 @@ export class ChunkReader {
 }
 
 /**
+ * readChunks iterates what `read` gives, in right-sized chunks (see ChunkReader), until end of
+ * stream; a read that fails once `closed()` says the reader was closed ends the loop too, and
+ * any other failure is thrown. Shared by every stream's `chunks()`.
+ */
+export async function* readChunks(
+  read: (p: Uint8Array) => Promise<number | null>,
+  closed: () => boolean,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const r = new ChunkReader(read);
+  for (;;) {
+    let chunk: Uint8Array | null;
+    try {
+      chunk = await r.next();
+    } catch (err) {
+      if (closed()) return;
+      throw err;
+    }
+    if (chunk === null) return;
+    yield chunk;
+  }
+}
+
+/**
  * FDDeadlines is an fd owner with Go's three deadlines (`SetDeadline`, `SetReadDeadline`,
  * `SetWriteDeadline`) over its FD's: streams, and owners whose calls wait in one direction or
  * the other without being reads and writes (a message queue's receive and send).
@@ -173,19 +196,8 @@ export abstract class FDStream extends FDDeadlines implements ReadErrorMapper, W
    * @example
    * for await (const chunk of conn.chunks()) process.stdout.write(chunk);
    */
-  async *chunks(): AsyncGenerator<Uint8Array, void, undefined> {
-    const r = new ChunkReader((p) => this.read(p));
-    for (;;) {
-      let chunk: Uint8Array | null;
-      try {
-        chunk = await r.next();
-      } catch (err) {
-        if (this.pfd.closed) return;
-        throw err;
-      }
-      if (chunk === null) return;
-      yield chunk;
-    }
+  chunks(): AsyncGenerator<Uint8Array, void, undefined> {
+    return readChunks((p) => this.read(p), () => this.pfd.closed);
   }
 
   /** @internal How a failed read is reported. */

@@ -4,7 +4,7 @@
  * read and write timeouts and the idle timeout of Go's http.Server live for a raw conn (Go
  * tracks them in its HTTP read loop, which a byte stream does not have).
  */
-import { ChunkReader } from "../poll/stream.js";
+import { readChunks } from "../poll/stream.js";
 import { deadlineMs, canHalfClose, type Conn, type DeadlineTime } from "../net/conn.js";
 import type { Addr } from "../net/errors.js";
 
@@ -181,19 +181,8 @@ export class ServerConn<C extends Conn = Conn> implements Conn {
    * chunks iterates the bytes that arrive through `read`, in chunks of up to 64 KiB, until end
    * of stream or close.
    */
-  async *chunks(): AsyncGenerator<Uint8Array, void, undefined> {
-    const r = new ChunkReader((p) => this.read(p));
-    for (;;) {
-      let chunk: Uint8Array | null;
-      try {
-        chunk = await r.next();
-      } catch (err) {
-        if (this.#closedByServer) return;
-        throw err;
-      }
-      if (chunk === null) return;
-      yield chunk;
-    }
+  chunks(): AsyncGenerator<Uint8Array, void, undefined> {
+    return readChunks((p) => this.read(p), () => this.#closedByServer);
   }
 
   /** close closes the accepted conn (a second close rejects with ErrClosed, as the conn's). */

@@ -14,22 +14,11 @@ import { lengthField } from "../../src/codec/lengthfield.js";
 import { delimiter, lines } from "../../src/codec/delimiter.js";
 import { uvarint } from "../../src/codec/fixed.js";
 import type { Codec } from "../../src/codec/codec.js";
-import { guardFdLeaks, within } from "../helpers.js";
+import { guardFdLeaks, within, prng } from "../helpers.js";
 import { encode, feed } from "./feed.js";
 
 guardFdLeaks();
 
-/** mulberry32: a small seeded generator, so a failing seed reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   name: string;
@@ -54,7 +43,7 @@ const cases: Case[] = [
 
 /** `count` frames: mostly 0..48 bytes, one in a hundred up to 4 KiB; letters only, so no delimiter. */
 function frames(seed: number, count: number, min: number): Buffer[] {
-  const r = rng(seed);
+  const r = prng(seed);
   const out: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     const size = min + (r() < 0.01 ? Math.floor(r() * 4096) : Math.floor(r() * 49));
@@ -68,7 +57,7 @@ function frames(seed: number, count: number, min: number): Buffer[] {
 
 /** Cuts `wire` at random points, pieces of 1 to `maxPiece` bytes. */
 function cut(wire: Buffer, seed: number, maxPiece: number): Buffer[] {
-  const r = rng(seed ^ 0x5bd1e995);
+  const r = prng(seed ^ 0x5bd1e995);
   const out: Buffer[] = [];
   for (let i = 0; i < wire.length; ) {
     const n = 1 + Math.floor(r() * maxPiece);

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { sem, Semaphore, PathError, errorIs, ErrDeadlineExceeded, ErrFileClosed } from "../../src/index.js";
 import { maxWaiters } from "../../src/ipc/waiter.js";
-import { guardFdLeaks, guardThreadLeaks, threadCount, PythonPeer, settle, within, otherUserSays, until, rejectsWithText } from "../helpers.js";
+import { guardFdLeaks, guardThreadLeaks, threadCount, PythonPeer, settle, within, otherUserSays, until, rejectsWithText, prng } from "../helpers.js";
 
 guardFdLeaks();
 guardThreadLeaks();
@@ -46,17 +46,6 @@ async function drop(...ss: Semaphore[]): Promise<void> {
   if (ss.length > 0) await sem.unlink(ss[0]!.name()).catch(() => {});
 }
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A python3 peer whose `closed` resolves once it has exited and its pipes are closed. */
 function python(script: string, args: string[]): PythonPeer & { closed: Promise<void> } {
