@@ -26,8 +26,11 @@ const perBlock = Math.floor((64 * 1024) / frameSize);
 /** The meters are ticked once per this many messages, for every reader alike. */
 const tickEvery = 64;
 
-/** The readers measured: the harness's two, and it-length-prefixed. */
-type Reader = Impl | "ilp";
+/**
+ * The readers measured: the harness's two (sockit's loop tries `tryRead()` before it awaits
+ * `read()`, as docs/framing.md shows), sockit with `await read()` alone, and it-length-prefixed.
+ */
+type Reader = Impl | "await" | "ilp";
 
 interface ReaderArgs {
   reader: Reader;
@@ -55,15 +58,19 @@ class Counter {
   }
 }
 
-/** sockitReader: a sockit listener; the accepted conn is read through `framed`. */
+/**
+ * sockitReader: a sockit listener; the accepted conn is read through `framed`, frames already
+ * buffered taken with `tryRead()` (no promise), or each with `await read()` for "await".
+ */
 async function sockitReader(a: ReaderArgs): Promise<number> {
+  const tryFirst = a.reader === "sockit";
   await using ln = await listen(a.network, listenAddress(a.network, a.dir));
   emit({ address: ln.addr().toString() });
   await using f = framed(await ln.accept(), lengthField({ length: 4, maxFrameLength: 1 << 16 }));
   const meter = new Meter(a.warmupMs, a.ms);
   const count = new Counter(meter);
   for (;;) {
-    const frame = await f.read();
+    const frame = (tryFirst ? f.tryRead() : undefined) ?? (await f.read());
     if (frame === null) throw new Error("framing: the sender ended early");
     if (frame.length !== messageSize) throw new Error("framing: a message of the wrong size");
     if (!count.add()) break;
@@ -158,7 +165,7 @@ async function sender(args: { network: BenchNet; address: string }): Promise<voi
 export const roles: Record<string, Role> = {
   "framing-read": async (args) => {
     const a = args as unknown as ReaderArgs;
-    const rate = a.reader === "sockit" ? await sockitReader(a) : a.reader === "node" ? await nodeReader(a) : await ilpReader(a);
+    const rate = a.reader === "node" ? await nodeReader(a) : a.reader === "ilp" ? await ilpReader(a) : await sockitReader(a);
     emit({ rate });
   },
   "framing-send": async (args) => sender(args as unknown as { network: BenchNet; address: string }),
@@ -188,13 +195,21 @@ function framing(network: BenchNet): Workload {
     async run(o: BenchOptions) {
       const t = await alternate(o.trials, (impl) => trial(impl, network, o));
       const ilp: number[] = [];
-      for (let i = 0; i < o.trials; i++) ilp.push(await trial("ilp", network, o));
+      const awaitRead: number[] = [];
+      for (let i = 0; i < o.trials; i++) {
+        awaitRead.push(await trial("await", network, o));
+        ilp.push(await trial("ilp", network, o));
+      }
       const pinned = !o.taskset ? "unpinned: taskset is missing" : o.twoCpus ? "reader on cpu 0, sender on cpu 1" : "unpinned: fewer than two cpus";
       const m = median(ilp);
       return [
         makeResult(name, "messages/s", "higher", t, 0, {
           message_size: messageSize,
+          sockit_reader: "tryRead() ?? await read()",
           node_reader: "'data' handler, Buffer.concat + readUInt32BE + subarray",
+          sockit_await_read: round(median(awaitRead)),
+          sockit_await_read_trials: awaitRead.map((x) => round(x)),
+          ratio_await_read_vs_node: round(median(awaitRead) / median(t.node), 3),
           it_length_prefixed: round(m),
           it_length_prefixed_trials: ilp.map((x) => round(x)),
           ratio_vs_it_length_prefixed: round(median(t.sockit) / m, 3),

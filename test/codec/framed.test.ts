@@ -78,6 +78,43 @@ describe("framed", () => {
     await z.close();
   });
 
+  it("tryRead returns buffered frames without waiting, undefined when it would wait, null at the end", async () => {
+    const [a, z] = await socketpair("unix");
+    const f = framed(z, lengthField({ length: 1 }));
+    assert.equal(f.tryRead(), undefined, "nothing read yet");
+    await framed(a, lengthField({ length: 1 })).writeMany([b("one"), b("two"), b("three")]);
+    assert.equal(Buffer.from((await f.read())!).toString(), "one");
+    assert.equal(f.buffered(), 10, "the other two arrived with it");
+    assert.equal(Buffer.from(f.tryRead()!).toString(), "two");
+    assert.equal(Buffer.from(f.tryRead()!).toString(), "three");
+    assert.equal(f.tryRead(), undefined, "drained");
+    const pending = f.read();
+    await a.write(Buffer.from([4, ...b("four"), 4]));
+    assert.equal(Buffer.from((await pending)!).toString(), "four");
+    assert.equal(f.tryRead(), undefined, "half a frame is not a frame");
+    const waiting = f.read();
+    assert.equal(f.tryRead(), undefined, "a read in flight goes first");
+    await a.write(b("five"));
+    assert.equal(Buffer.from((await waiting)!).toString(), "five");
+    await a.close();
+    assert.equal(await f.read(), null);
+    assert.equal(f.tryRead(), null, "the end stays the end");
+    await z.close();
+  });
+
+  it("tryRead throws what read rejects with: a frame too long, a stream cut inside a frame", async () => {
+    const [a, z] = await socketpair("unix");
+    const f = framed(z, lengthField({ length: 1, maxFrameLength: 4 }));
+    await a.write(Buffer.from([1, 0x61, 9, 1, 2]));
+    assert.equal(Buffer.from((await f.read())!).toString(), "a");
+    assert.throws(() => f.tryRead(), (e: unknown) => e instanceof FrameError && e.message === "frame too long: 10 > 4");
+    await a.write(Buffer.from([3, 4, 5, 6, 7, 8, 9, 2, 0x62]));
+    await a.close();
+    await assert.rejects(f.read(), /unexpected EOF/);
+    assert.equal(f.tryRead(), null);
+    await z.close();
+  });
+
   it("framed(codec) returns a Framer for each conn", async () => {
     const wrap: Framer = framed(uvarint());
     const [a, z] = await socketpair("unix");
