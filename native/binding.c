@@ -390,6 +390,7 @@ NAPI_MODULE_INIT() {
     SK_METHOD("shmDetach", sk_shm_detach_js),
     SK_METHOD("splice", sk_copy_splice_js),
     SK_METHOD("copyCounters", sk_copy_counters_js),
+    SK_METHOD("copyJob", sk_copy_job_js),
   };
 
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]),

@@ -11,7 +11,7 @@ import type { Addr, Conn, Listener } from "../index.js";
 import type { RelayCommand } from "./args.js";
 import type { RelayAddr } from "./relay_addr.js";
 import { connEndpoint, dispose, listenOn, openEndpoint, type Endpoint } from "./relay_end.js";
-import { Counter, PumpError, StatsReporter, pump, type Counters, type StatsOut } from "./relay_pump.js";
+import { Counter, PumpError, StatsReporter, pump, pumpPath, type Counters, type StatsOut } from "./relay_pump.js";
 import { SignalTrap } from "./signals.js";
 import { showAddr, oneLine } from "./table.js";
 
@@ -198,7 +198,9 @@ function idleTimer(s: Session, ms: number): void {
 async function relayPair(s: Session, e1: Endpoint, e2: Endpoint, c: RelayCommand, o: RelayOptions): Promise<void> {
   const { text: t1 } = c.addr1;
   const { text: t2 } = c.addr2;
-  if (c.verbose) o.log(`relay ${s.id} opened: ${t1} ${e1.detail} | ${t2} ${e2.detail}`);
+  if (c.verbose) {
+    o.log(`relay ${s.id} opened: ${t1} ${e1.detail} | ${t2} ${e2.detail} (1->2 ${pumpPath(e1.source, e2.sink)}, 2->1 ${pumpPath(e2.source, e1.sink)})`);
+  }
   idleTimer(s, c.idleTimeout);
   const side = (err: unknown, from: 1 | 2): RelayError => {
     const failed = err instanceof PumpError && err.op === "write" ? ((3 - from) as 1 | 2) : from;

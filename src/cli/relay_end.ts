@@ -104,9 +104,10 @@ async function acceptOne(network: string, address: string, o: OpenOptions): Prom
 export function connEndpoint(conn: Conn, kind: NetKind): Endpoint {
   const records = kind === "seqpacket";
   return {
-    source: { read: (p) => conn.read(p), messages: records, bufferSize: records ? datagramBuffer : streamBuffer },
+    source: { read: (p) => conn.read(p), messages: records, bufferSize: records ? datagramBuffer : streamBuffer, ...(records ? {} : { owner: conn }) },
     sink: {
       maxWrite: records ? maxMessage : Infinity,
+      ...(records ? {} : { owner: conn }),
       write: async (p) => {
         if (p.length > 0 || records) await conn.write(p);
       },
@@ -152,15 +153,16 @@ function packetEndpoint(pc: Packets, connected: boolean, file: SocketFile | null
   };
 }
 
-/** byteSource reads a byte stream (a File, a conn) into the pump's 64 KiB buffer. */
+/** byteSource reads a byte stream (a File, a conn): copy()'s owner, or into the pump's 64 KiB buffer. */
 function byteSource(r: { read(p: Uint8Array): Promise<number | null> }): Source {
-  return { read: (p) => r.read(p), messages: false, bufferSize: streamBuffer };
+  return { read: (p) => r.read(p), messages: false, bufferSize: streamBuffer, owner: r };
 }
 
-/** byteSink writes a byte stream (an empty datagram writes nothing); `closeWrite` ends it. */
+/** byteSink writes a byte stream (an empty datagram writes nothing), as copy()'s owner too; `closeWrite` ends it. */
 function byteSink(w: { write(p: Uint8Array): Promise<number> }, closeWrite: () => Promise<void>): Sink {
   return {
     maxWrite: Infinity,
+    owner: w,
     write: async (p) => {
       if (p.length > 0) await w.write(p);
     },

@@ -1,9 +1,11 @@
 /**
  * Moving the bytes of `sockit relay`: one pump for both directions and every kind of
- * endpoint, and the counters it feeds (`--stats`, `-v`, `--idle-timeout`). This is the one
- * place bytes are copied: a later change is to give the stream → stream case a zero-copy
- * path (splice/sendfile in the native core) behind the same signature.
+ * endpoint, and the counters it feeds (`--stats`, `-v`, `--idle-timeout`). Between two byte
+ * streams that are sockit owners (conns, pipes, files, stdio) the pump is `copy()`, so the
+ * kernel moves the bytes (splice, sendfile, copy_file_range) without user space; otherwise,
+ * and always for messages, it reads into one reused buffer and writes.
  */
+import { copyPath, copyTracked, type CopySink, type CopySource, type CopyStep } from "../poll/copy.js";
 
 /** streamBuffer is the bytes read per call from a stream: one reused 64 KiB buffer (Go's io.Copy uses 32 KiB). */
 export const streamBuffer = 64 * 1024;
@@ -18,6 +20,8 @@ export interface Source {
   readonly messages: boolean;
   /** The buffer one read needs: {@link streamBuffer}, or room for the largest message. */
   readonly bufferSize: number;
+  /** The owner read from, for `copy()`'s kernel paths, where `read` is its plain read. */
+  readonly owner?: CopySource;
 }
 
 /**
@@ -31,6 +35,8 @@ export interface Sink {
   closeWrite(): Promise<void>;
   /** The longest write of bytes from a stream source: Infinity, or a safe message size. */
   readonly maxWrite: number;
+  /** The owner written to, for `copy()`'s kernel paths, where `write` is its plain write. */
+  readonly owner?: CopySink;
 }
 
 /** PumpError is a failed read of the source or write of the sink, to say which side failed. */
@@ -77,6 +83,16 @@ export class Counter {
  * await pump(conn1, conn2Sink, new Counter(), ac.signal); // conn1's bytes, then closeWrite
  */
 export async function pump(src: Source, dst: Sink, counter: Counter, signal: AbortSignal): Promise<void> {
+  if (byCopy(src, dst)) {
+    const step: CopyStep = { side: "read" };
+    try {
+      await copyTracked(dst.owner!, src.owner, { signal, closeWrite: false, onProgress: (n) => counter.add(n) }, step);
+    } catch (err) {
+      if (signal.aborted) return;
+      throw new PumpError(step.side, err);
+    }
+    return endSink(dst, signal);
+  }
   const buf = new Uint8Array(src.bufferSize);
   const cut = src.messages ? Infinity : dst.maxWrite;
   for (;;) {
@@ -101,6 +117,26 @@ export async function pump(src: Source, dst: Sink, counter: Counter, signal: Abo
     }
     counter.add(n);
   }
+  await endSink(dst, signal);
+}
+
+/** byCopy says whether the pump from `src` to `dst` is copy(): two byte streams with owners. */
+function byCopy(src: Source, dst: Sink): src is Source & { owner: CopySource } {
+  return src.owner !== undefined && dst.owner !== undefined && !src.messages && dst.maxWrite === Infinity;
+}
+
+/**
+ * pumpPath says how {@link pump} moves bytes from `src` to `dst`, for `-v`: copy()'s path
+ * ("splice", "sendfile", "copy_file_range", "buffered"), or "messages" when each read is a
+ * datagram or record written whole (or bytes cut into them).
+ */
+export function pumpPath(src: Source, dst: Sink): string {
+  if (byCopy(src, dst)) return copyPath(dst.owner, src.owner);
+  return src.messages || dst.maxWrite !== Infinity ? "messages" : "buffered";
+}
+
+/** Passes the source's end on to `dst`, unless the relay was stopped. */
+async function endSink(dst: Sink, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return;
   try {
     await dst.closeWrite();

@@ -1,13 +1,16 @@
 /**
- * copy: Go's `io.Copy` between sockit owners, with the kernel's fast path. Between stream
- * sockets and pipes (in any mix) the bytes move with splice(2) through a pipe of copy's own,
- * never through user space, as Go's TCPConn.ReadFrom does on Linux; anything else (a regular file, a TLS
- * conn, a datagram socket, a system without splice) goes through one reused buffer. Every wait
- * is the owners' own (their deadlines, their close), and an AbortSignal stops the copy.
+ * copy: Go's `io.Copy` between sockit owners, with the kernel's fast paths, as Go's
+ * ReadFrom/WriteTo take them on Linux: between stream sockets and pipes (in any mix) splice(2)
+ * through a pipe of copy's own; from a regular file to a stream socket or pipe sendfile(2);
+ * from a regular file to a regular file copy_file_range(2). None moves the bytes through user
+ * space. Anything else (a TLS conn, a datagram socket, a system without the call) goes through
+ * one reused buffer. Every wait is the owners' own (their deadlines, their close), and an
+ * AbortSignal stops the copy.
  *
- * Go: sendfile(2) for a regular file to a socket and copy_file_range(2) between files are not
- * used: both read the disk on the calling thread, which here is the event loop's; files take
- * the buffered path, whose reads run on the threadpool.
+ * sendfile and copy_file_range read the disk, which may block, so each call is a job of at
+ * most 4 MiB on the libuv threadpool (native copy.c), never a call on the event loop's thread;
+ * both fds are held open for the job, and a socket that is full sends the copy back to wait
+ * for it on the poller.
  */
 import { binding } from "../sys/binding.js";
 import { C } from "../sys/constants.js";
@@ -33,86 +36,171 @@ export interface CopyOptions {
   signal?: AbortSignal;
   /** Half-close `dst` (closeWrite) once `src` has ended, where `dst` can (default true). */
   closeWrite?: boolean;
+  /**
+   * Called with the bytes of each step as they reach `dst` (a splice, a sendfile job, a write):
+   * for progress counters. Beyond Go's io.Copy.
+   */
+  onProgress?: (n: number) => void;
 }
 
 /** The largest move per splice: a pipe's default capacity. */
 const spliceChunk = 64 * 1024;
+/** The largest move per sendfile or copy_file_range job: what bounds its time on a pool thread. */
+const jobChunk = 4 << 20;
 const statBuf = new Float64Array(4);
 const intOut = new Int32Array(1);
 
-/** spliceable reports whether an owner's fd is a stream socket or a pipe, splice's two kinds. */
-function spliceable(o: unknown): o is FDOwner {
-  if (!(o instanceof FDOwner) || C.S_IFSOCK === undefined) return false;
+/** What an owner's fd is, for choosing a path: the kinds the kernel's copy calls take. */
+type Kind = "stream" | "pipe" | "file" | null;
+
+/** kindOf reports whether an owner's fd is a stream socket, a pipe, a regular file, or else. */
+function kindOf(o: FDOwner | null): Kind {
+  if (o === null || C.S_IFSOCK === undefined) return null;
   const fd = o.fd();
-  if (fd < 0 || binding.fstat(fd, statBuf) < 0) return false;
+  if (fd < 0 || binding.fstat(fd, statBuf) < 0) return null;
   const type = statBuf[0]! & C.S_IFMT!;
-  if (type === C.S_IFIFO) return true;
-  if (type !== C.S_IFSOCK) return false;
-  return binding.getsockoptInt(fd, C.SOL_SOCKET!, C.SO_TYPE!, intOut) === 0 && intOut[0] === C.SOCK_STREAM;
+  if (type === C.S_IFIFO) return "pipe";
+  if (type === C.S_IFREG) return "file";
+  if (type !== C.S_IFSOCK) return null;
+  return binding.getsockoptInt(fd, C.SOL_SOCKET!, C.SO_TYPE!, intOut) === 0 && intOut[0] === C.SOCK_STREAM ? "stream" : null;
 }
 
-/** copyCounters gives the number of splice calls made so far in this process (for tests). */
-export function copyCounters(): { splices: number } {
-  const out = new Float64Array(1);
+/** How {@link copy} moves bytes from one owner to another: a kernel call, or through a buffer. */
+export type CopyPath = "splice" | "sendfile" | "copy_file_range" | "buffered";
+
+/**
+ * @internal copyPath says how copy would move `src`'s bytes to `dst` now: splice between stream
+ * sockets and pipes, sendfile from a regular file to either, copy_file_range between regular
+ * files, else buffered (a kernel call the kernel then refuses falls back to buffered too).
+ */
+export function copyPath(dst: unknown, src: unknown): CopyPath {
+  const from = kindOf(src instanceof FDOwner ? src : null);
+  const to = from === null || !(dst instanceof FDOwner) ? null : kindOf(dst);
+  if (to === null) return "buffered";
+  if (from === "file") return to === "file" ? "copy_file_range" : "sendfile";
+  return to === "file" ? "buffered" : "splice";
+}
+
+/** The kinds of copy job (native copy.c). */
+const SENDFILE = 0;
+const COPY_FILE_RANGE = 1;
+
+/** The errors with which the kernel refuses a pair of fds for a copy call, before any byte. */
+const refusals = new Set([E.EINVAL, E.ENOSYS, E.EXDEV, E.EOPNOTSUPP, E.EPERM, E.EBADF].filter((e) => e !== undefined).map((e) => -e!));
+
+/**
+ * copyCounters gives the kernel copy calls made so far in this process: splices, and the
+ * sendfile and copy_file_range jobs (for tests, which check a copy's path without strace).
+ */
+export function copyCounters(): { splices: number; sendfiles: number; copyFileRanges: number } {
+  const out = new Float64Array(3);
   binding.copyCounters(out);
-  return { splices: out[0]! };
+  return { splices: out[0]!, sendfiles: out[1]!, copyFileRanges: out[2]! };
 }
 
 /**
  * copy moves the bytes of `src` to `dst` until `src` ends, then half-closes `dst` (where it
  * can), and resolves with the count (Go's `io.Copy`, with `dst.CloseWrite()` after). Between
- * stream sockets and pipes it uses splice(2); otherwise read and write with one 64 KiB buffer.
- * A failure rejects with the failing side's error; bytes already moved stay moved.
+ * stream sockets and pipes it uses splice(2), from a regular file to either sendfile(2), from
+ * a regular file to a regular file copy_file_range(2), each from the fds' own offsets;
+ * otherwise read and write with one 64 KiB buffer. A failure rejects with the failing side's
+ * error; bytes already moved stay moved.
  *
  * @example
  * const n = await copy(upstream, client); // client → upstream, zero-copy for tcp/unix
  */
 export async function copy(dst: CopySink, src: CopySource, opts: CopyOptions = {}): Promise<number> {
+  return copyTracked(dst, src, opts, { side: "read" });
+}
+
+/** @internal Where a copy is: the side its current step works on, so a failure can be placed. */
+export interface CopyStep {
+  side: "read" | "write";
+}
+
+/**
+ * @internal copy, with `step.side` naming the side the failing step was on once it rejects
+ * (a read or wait of `src`, or a write or wait of `dst`): for `sockit relay`'s exit status.
+ */
+export async function copyTracked(dst: CopySink, src: CopySource, opts: CopyOptions, step: CopyStep): Promise<number> {
   if (typeof dst?.write !== "function") throw invalidArg("dst", "a writable owner", dst);
   if (typeof src?.read !== "function") throw invalidArg("src", "a readable owner", src);
-  const signal = opts.signal;
+  const progress = opts.onProgress;
+  if (progress !== undefined && typeof progress !== "function") throw invalidArg("onProgress", "a function", progress);
+  const run: Run = { signal: opts.signal, progress, step };
+  const signal = run.signal;
   if (signal?.aborted) throw abortError(signal.reason);
   let total = 0;
   try {
-    if (spliceable(src) && spliceable(dst)) {
-      const r = await spliceAll(dst, src, signal);
-      total = r.moved;
-      if (!r.unsupported) return await finish(dst, total, opts);
-    }
-    total += await bufferedCopy(dst, src, signal);
+    const fast = await fastCopy(dst, src, run);
+    if (fast !== null) total = fast.moved;
+    if (fast === null || fast.unsupported) total += await bufferedCopy(dst, src, run);
+    step.side = "write";
+    if (opts.closeWrite !== false && typeof dst.closeWrite === "function") await dst.closeWrite();
   } catch (err) {
     // An abort is Go's context error, whichever wait it ended.
     if (signal?.aborted) throw abortError(signal.reason);
     throw err;
   }
-  return finish(dst, total, opts);
-}
-
-async function finish(dst: CopySink, total: number, opts: CopyOptions): Promise<number> {
-  if (opts.closeWrite !== false && typeof dst.closeWrite === "function") await dst.closeWrite();
   return total;
 }
 
+/** fastCopy copies by copyPath's kernel call, or returns null where that is "buffered". */
+function fastCopy(dst: CopySink, src: CopySource, run: Run): Promise<Fast> | null {
+  if (!(dst instanceof FDOwner) || !(src instanceof FDOwner)) return null;
+  switch (copyPath(dst, src)) {
+    case "splice":
+      return spliceAll(dst, src, run);
+    case "sendfile":
+      return jobAll(SENDFILE, dst, src, run);
+    case "copy_file_range":
+      return jobAll(COPY_FILE_RANGE, dst, src, run);
+    case "buffered":
+      return null;
+  }
+}
+
+/** What every step of one copy shares: its signal, its progress callback, where it is. */
+interface Run {
+  signal: AbortSignal | undefined;
+  progress: ((n: number) => void) | undefined;
+  step: CopyStep;
+}
+
 /** bufferedCopy is the general path: read into one buffer, write it all, until the end. */
-async function bufferedCopy(dst: CopySink, src: CopySource, signal: AbortSignal | undefined): Promise<number> {
+async function bufferedCopy(dst: CopySink, src: CopySource, run: Run): Promise<number> {
   const buf = new Uint8Array(64 * 1024);
+  const { signal, progress, step } = run;
   let total = 0;
   for (;;) {
     if (signal?.aborted) throw abortError(signal.reason);
+    step.side = "read";
     const n = await src.read(buf);
     if (n === null) return total;
-    if (n > 0) total += await dst.write(buf.subarray(0, n));
+    if (n === 0) continue;
+    step.side = "write";
+    total += await dst.write(buf.subarray(0, n));
+    progress?.(n);
   }
+}
+
+/**
+ * What a fast path did: the bytes it moved, and whether the kernel refused the pair before any
+ * byte moved (EINVAL, ENOSYS, ...), so the caller can copy the slow way instead, as Go does.
+ */
+interface Fast {
+  moved: number;
+  unsupported: boolean;
 }
 
 /**
  * spliceAll moves everything with splice through a pipe of its own: fill it from src (waiting
  * for src to be readable), drain it into dst (waiting for dst to be writable), again. With the
  * pipe always empty before a fill and full of the filled bytes before a drain, an EAGAIN says
- * which side is not ready. `unsupported` is true when the kernel refused the pair before any
- * byte moved (EINVAL, ENOSYS), so the caller can copy the slow way instead, as Go does.
+ * which side is not ready.
  */
-async function spliceAll(dst: FDOwner, src: FDOwner, signal: AbortSignal | undefined): Promise<{ moved: number; unsupported: boolean }> {
+async function spliceAll(dst: FDOwner, src: FDOwner, run: Run): Promise<Fast> {
+  const { signal, progress, step } = run;
   const rs = src.syscallConn();
   const ws = dst.syscallConn();
   const fds = new Int32Array(2);
@@ -124,6 +212,7 @@ async function spliceAll(dst: FDOwner, src: FDOwner, signal: AbortSignal | undef
     for (;;) {
       let got = 0;
       let err = 0;
+      step.side = "read";
       await rs.read((fd) => {
         const n = binding.splice(fd, pw, spliceChunk);
         if (n === -E.EAGAIN!) return false;
@@ -132,10 +221,11 @@ async function spliceAll(dst: FDOwner, src: FDOwner, signal: AbortSignal | undef
         return true;
       }, { signal });
       if (err < 0) {
-        if (moved === 0 && (err === -E.EINVAL! || err === -E.ENOSYS!)) return { moved, unsupported: true };
+        if (moved === 0 && refusals.has(err)) return { moved, unsupported: true };
         throw syscallError("splice", err);
       }
       if (got === 0) return { moved, unsupported: false };
+      step.side = "write";
       let left = got;
       while (left > 0) {
         await ws.write((fd) => {
@@ -148,9 +238,74 @@ async function spliceAll(dst: FDOwner, src: FDOwner, signal: AbortSignal | undef
         if (err < 0) throw syscallError("splice", err);
       }
       moved += got;
+      progress?.(got);
     }
   } finally {
     binding.close(pr);
     binding.close(pw);
   }
 }
+
+/**
+ * jobAll moves a regular file's bytes from its offset to its end with sendfile or
+ * copy_file_range jobs on the threadpool, each holding both fds open; a job that finds `dst`
+ * full (EAGAIN, a socket or pipe) waits for it to be writable, through its RawConn, and the
+ * next job goes on. A close of either side fails the copy with that side's closed error.
+ */
+async function jobAll(kind: number, dst: FDOwner, src: FDOwner, run: Run): Promise<Fast> {
+  const { signal, progress, step } = run;
+  const ws = dst.syscallConn();
+  const name = kind === SENDFILE ? "sendfile" : "copy_file_range";
+  let moved = 0;
+  for (;;) {
+    if (signal?.aborted) throw abortError(signal.reason);
+    // A job's failure is put on the writing side (a peer gone, a full disk), as Go reports a
+    // sendfile's error as the destination conn's; a closed source says so itself.
+    step.side = src.pollFD.closed ? "read" : "write";
+    const n = await copyJob(kind, src, dst);
+    if (n === -E.EAGAIN!) {
+      let tried = false;
+      // The job found dst full: the first try says so again, and the wait is for writable.
+      await ws.write(() => (tried ? true : ((tried = true), false)), { signal });
+      continue;
+    }
+    if (n < 0) {
+      if (moved === 0 && refusals.has(n)) return { moved, unsupported: true };
+      throw syscallError(name, n);
+    }
+    if (n === 0) return { moved, unsupported: false };
+    moved += n;
+    progress?.(n);
+  }
+}
+
+/**
+ * copyJob runs one job of `kind` from `src`'s fd into `dst`'s on the threadpool, each fd held
+ * open until it is done (a close meanwhile takes effect after it); resolves with the count
+ * or -errno. Throws the owner's closed error if either is closed already.
+ */
+function copyJob(kind: number, src: FDOwner, dst: FDOwner): Promise<number> {
+  const srcFD = src.pollFD;
+  const dstFD = dst.pollFD;
+  const fdIn = src.fd();
+  const fdOut = dst.fd();
+  const releaseIn = srcFD.hold(noop);
+  let releaseOut: () => void;
+  try {
+    releaseOut = dstFD.hold(noop);
+  } catch (err) {
+    releaseIn();
+    throw err;
+  }
+  return new Promise<number>((resolve) => {
+    const done = (n: number): void => {
+      releaseIn();
+      releaseOut();
+      resolve(n);
+    };
+    const rc = binding.copyJob(kind, fdIn, fdOut, jobChunk, done);
+    if (rc < 0) done(rc);
+  });
+}
+
+function noop(): void {}

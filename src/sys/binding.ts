@@ -409,8 +409,19 @@ export interface Binding {
    * (-ENOSYS off Linux).
    */
   splice(fdIn: number, fdOut: number, len: number): number;
-  /** Writes the number of splice calls made so far in this process to `out[0]` (for tests). */
+  /**
+   * Writes the splice calls made so far in this process to `out[0]`, the sendfile jobs queued
+   * to `out[1]` and the copy_file_range jobs to `out[2]` (for tests).
+   */
   copyCounters(out: Float64Array): void;
+  /**
+   * Queues one sendfile(2) (`kind` 0: a regular file to a socket or pipe) or
+   * copy_file_range(2) (`kind` 1: file to file) of up to `len` bytes, at both fds' own offsets,
+   * on the libuv threadpool; `done` gets the count (0: the input file's end) or -errno
+   * (-ENOSYS off Linux). Returns 0, or -errno when nothing was queued (then `done` never runs).
+   * Both fds must stay open until `done`.
+   */
+  copyJob(kind: number, fdIn: number, fdOut: number, len: number, done: (n: number) => void): number;
 }
 
 /** The error a call into sockit raises when the native core could not be loaded. */

@@ -89,8 +89,8 @@ async function unixToTCP(serve: (s: net.Socket) => void, body: (c: net.Socket, g
   }
 }
 
-test("unix-listen <-> tcp: the side that ends first still gets 5 MB from the other", async () => {
-  const big = randomBytes(5 * 1024 * 1024);
+test("unix-listen <-> tcp: the side that ends first still gets 50 MB from the other, spliced", async () => {
+  const big = randomBytes(50 * 1024 * 1024);
   let serverGot: Promise<Buffer> = Promise.resolve(Buffer.alloc(0));
   // The tcp peer ends its side at once, then reads all the client sends.
   const serve = (s: net.Socket): void => {
@@ -100,19 +100,20 @@ test("unix-listen <-> tcp: the side that ends first still gets 5 MB from the oth
   await unixToTCP(serve, async (c, clientGot, cmd) => {
     assert.equal((await within(clientGot, 5000, "the server's end")).toString(), "bye");
     c.end(big);
-    assert.equal(sha256(await within(serverGot, 10_000, "5 MB at the server")), sha256(big));
+    assert.equal(sha256(await within(serverGot, 20_000, "50 MB at the server")), sha256(big));
     const r = await cmd.done;
     assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /\(1->2 splice, 2->1 splice\)/);
     assert.match(r.stderr, new RegExp(`closed: 1->2 ${big.length} bytes, 2->1 3 bytes`));
   });
 });
 
-test("unix-listen <-> tcp: the client ends first and still gets 5 MB from the tcp side", async () => {
-  const big = randomBytes(5 * 1024 * 1024);
+test("unix-listen <-> tcp: the client ends first and still gets 50 MB from the tcp side", async () => {
+  const big = randomBytes(50 * 1024 * 1024);
   const serve = (s: net.Socket): void => void collect(s).then((got) => s.end(Buffer.concat([got, big])));
   await unixToTCP(serve, async (c, got, cmd) => {
     c.end("hi:");
-    const all = await within(got, 10_000, "5 MB at the client");
+    const all = await within(got, 20_000, "50 MB at the client");
     assert.equal(all.subarray(0, 3).toString(), "hi:");
     assert.equal(sha256(all.subarray(3)), sha256(big));
     assert.equal((await cmd.done).status, 0);
@@ -271,7 +272,7 @@ test("tcp-listen <-> exec:tr a-z A-Z relays through the child's stdin and stdout
   assert.equal(r.status, 0, r.stderr);
 });
 
-test("file: -> tcp sends the file's exact bytes; tcp -> file: writes them", async () => {
+test("file: -> tcp sends the file's exact bytes (sendfile); tcp -> file: writes them; file: -> file: (copy_file_range)", async () => {
   const dir = tempDir();
   const data = randomBytes(1024 * 1024 + 7);
   writeFileSync(join(dir, "in"), data);
@@ -282,9 +283,14 @@ test("file: -> tcp sends the file's exact bytes; tcp -> file: writes them", asyn
   });
   const source = await tcpServer((s) => s.end(data));
   try {
-    const r1 = await sockit(["relay", `file:${join(dir, "in")}`, `tcp:127.0.0.1:${sink.port}`]).done;
+    const r1 = await sockit(["relay", "-v", `file:${join(dir, "in")}`, `tcp:127.0.0.1:${sink.port}`]).done;
     assert.equal(r1.status, 0, r1.stderr);
+    assert.match(r1.stderr, /\(1->2 sendfile, 2->1 buffered\)/);
     assert.equal(sha256(await got), sha256(data));
+    const r3 = await sockit(["relay", "-v", `file:${join(dir, "in")}`, `file:${join(dir, "copy")}`]).done;
+    assert.equal(r3.status, 0, r3.stderr);
+    assert.match(r3.stderr, /\(1->2 copy_file_range, /);
+    assert.equal(sha256(readFileSync(join(dir, "copy"))), sha256(data));
     writeFileSync(join(dir, "out"), "old contents, longer than nothing");
     const r2 = await sockit(["relay", `tcp:127.0.0.1:${source.port}`, `file:${join(dir, "out")}`]).done;
     assert.equal(r2.status, 0, r2.stderr);

@@ -2,15 +2,16 @@
  * copy (issue 13 §1): Go's io.Copy with the kernel's fast path. Stream sockets and pipes in any
  * mix move through splice(2) — checked by the native core's splice counter, no strace — with
  * the bytes exact (sha256), the end passed on as a half-close, abort and deadlines applying;
- * files and in-memory conns take the buffered path.
+ * regular files go out with sendfile and into files with copy_file_range (threadpool jobs,
+ * checked by their counters); in-memory conns take the buffered path.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { copy, copyCounters, dial, errorIs, ErrDeadlineExceeded, listen, netPipe, openFile, pipe, type Conn } from "../../src/index.js";
+import { copy, copyCounters, dial, errorIs, ErrDeadlineExceeded, listen, netPipe, openFile, pipe, O_APPEND, O_CREATE, O_TRUNC, O_WRONLY, type Conn } from "../../src/index.js";
 import { guardFdLeaks, readAll, testUnixAddr } from "../helpers.js";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -78,30 +79,104 @@ describe("copy", () => {
     }
   });
 
-  it("copies a regular file and an in-memory conn the buffered way", async () => {
+  it("sends a regular file to tcp and to a pipe with sendfile jobs, from the file's offset", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "sockit-copy-"));
-    const data = randomBytes(3 << 20);
+    const data = randomBytes(12 << 20);
     const [dst, dstPeer] = await connPair("tcp", "127.0.0.1:0");
+    const [r, w] = await pipe();
     try {
       writeFileSync(path.join(dir, "f"), data);
-      const f = await openFile(path.join(dir, "f"), "r");
-      const before = copyCounters().splices;
-      const [n, got] = await Promise.all([copy(dst, f), readAll(dstPeer)]);
-      await f.close();
-      assert.equal(n, data.length);
-      assert.equal(sha(got), sha(data));
-      assert.equal(copyCounters().splices, before, "no splice for a regular file");
-      const [a, b] = netPipe();
-      const [c, d] = netPipe();
-      const small = randomBytes(100_000);
-      // net.Pipe has no half-close either: close the writing end when the copy is done.
-      const [m, , got2] = await Promise.all([copy(c, b).then(async (n) => (await c.close(), n)), writeAllThenEnd(a, small), readAll(d)]);
-      assert.equal(m, small.length);
-      assert.equal(sha(got2), sha(small));
+      await using f = await openFile(path.join(dir, "f"), "r");
+      const head = new Uint8Array(1000);
+      assert.equal(await f.read(head), 1000);
+      const before = copyCounters();
+      let reported = 0;
+      const [n, got] = await Promise.all([copy(dst, f, { onProgress: (k) => (reported += k) }), readAll(dstPeer)]);
+      assert.equal(n, data.length - 1000, "from the file's offset on");
+      assert.equal(reported, n, "onProgress saw every byte");
+      assert.equal(sha(got), sha(data.subarray(1000)));
+      const after = copyCounters();
+      assert.ok(after.sendfiles - before.sendfiles >= 3, "12 MiB in 4 MiB sendfile jobs");
+      assert.equal(after.splices, before.splices, "no splice");
+      assert.equal(await f.read(head), null, "the file's offset moved to its end");
+      // A pipe holds 64 KiB: each job moves what fits, then the copy waits for the reader.
+      await using f2 = await openFile(path.join(dir, "f"), "r");
+      const [m, got2] = await Promise.all([copy(w, f2).then(async (m) => (await w.close(), m)), readAll(r)]);
+      assert.equal(m, data.length);
+      assert.equal(sha(got2), sha(data));
     } finally {
-      await Promise.all([dst.close(), dstPeer.close()]);
+      for (const o of [dst, dstPeer, r, w]) await o[Symbol.asyncDispose]();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("waits on the poller when sendfile finds the socket full, and fails cleanly when it closes", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "sockit-copy-"));
+    const data = randomBytes(16 << 20);
+    const [dst, dstPeer] = await connPair("unix", testUnixAddr());
+    try {
+      writeFileSync(path.join(dir, "f"), data);
+      await using f = await openFile(path.join(dir, "f"), "r");
+      const copying = copy(dst, f);
+      await new Promise((r) => setTimeout(r, 150)); // the reader is late: the socket fills
+      const [n, got] = await Promise.all([copying, readAll(dstPeer)]);
+      assert.equal(n, data.length);
+      assert.equal(sha(got), sha(data));
+      // A destination closed while the copy waits on it: the copy fails with its closed error.
+      await using f2 = await openFile(path.join(dir, "f"), "r");
+      const [d2, p2] = await connPair("unix", testUnixAddr());
+      const stuck = copy(d2, f2).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 100));
+      await d2.close();
+      const e = await stuck;
+      assert.match(String(e), /use of closed network connection/);
+      await p2.close();
+    } finally {
+      await Promise.all([dst[Symbol.asyncDispose](), dstPeer.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("copies file → file with copy_file_range, and an append-only file the buffered way", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "sockit-copy-"));
+    const data = randomBytes(9 << 20);
+    try {
+      writeFileSync(path.join(dir, "a"), data);
+      const before = copyCounters();
+      {
+        await using a = await openFile(path.join(dir, "a"), "r");
+        await using b = await openFile(path.join(dir, "b"), O_WRONLY | O_CREATE | O_TRUNC);
+        assert.equal(await copy(b, a), data.length);
+      }
+      assert.equal(sha(readFileSync(path.join(dir, "b"))), sha(data));
+      assert.ok(copyCounters().copyFileRanges - before.copyFileRanges >= 3, "9 MiB in 4 MiB jobs");
+      // The kernel refuses copy_file_range into an O_APPEND file (EBADF): copy falls back.
+      writeFileSync(path.join(dir, "c"), "head:");
+      {
+        await using a = await openFile(path.join(dir, "a"), "r");
+        await using c = await openFile(path.join(dir, "c"), O_WRONLY | O_APPEND);
+        assert.equal(await copy(c, a), data.length);
+      }
+      assert.equal(sha(readFileSync(path.join(dir, "c"))), sha(Buffer.concat([Buffer.from("head:"), data])));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("copies an in-memory conn the buffered way", async () => {
+    const [a, b] = netPipe();
+    const [c, d] = netPipe();
+    const small = randomBytes(100_000);
+    let reported = 0;
+    // net.Pipe has no half-close either: close the writing end when the copy is done.
+    const [m, , got2] = await Promise.all([
+      copy(c, b, { onProgress: (k) => (reported += k) }).then(async (n) => (await c.close(), n)),
+      writeAllThenEnd(a, small),
+      readAll(d),
+    ]);
+    assert.equal(m, small.length);
+    assert.equal(reported, m);
+    assert.equal(sha(got2), sha(small));
   });
 
   it("stops on abort and on the source's deadline, closing its pipe", async () => {
