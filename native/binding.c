@@ -345,6 +345,8 @@ NAPI_MODULE_INIT() {
     SK_METHOD("recvmsg", sk_msg_recv_js),
     SK_METHOD("sendmsg", sk_msg_send_js),
     SK_METHOD("recvmsgRaw", sk_msg_recv_raw_js),
+    SK_METHOD("recvmmsg", sk_msg_recvmmsg_js),
+    SK_METHOD("sendmmsg", sk_msg_sendmmsg_js),
     SK_METHOD("cmsgSpace", sk_cmsg_space_js),
     SK_METHOD("unixRights", sk_cmsg_unix_rights_js),
     SK_METHOD("parseControlMessages", sk_cmsg_parse_js),

@@ -65,8 +65,12 @@ enum {
   SK_RECVMSG_INFO_SCOPE,
   SK_RECVMSG_INFO_FLAGS,
   SK_RECVMSG_INFO_OOBN,
+  SK_RECVMSG_INFO_N,
   SK_RECVMSG_INFO_COUNT
 };
+
+/* The most messages one recvmmsg or sendmmsg call takes (msg.c). */
+#define SK_MMSG_MAX 64
 
 /* The slots of spawn's `attr` Int32Array and the bits of its flags slot
  * (process.c; src/sys/binding.ts).
@@ -277,6 +281,8 @@ napi_value sk_sockaddr_getpeername_any_js(napi_env env,
 napi_value sk_msg_recv_js(napi_env env, napi_callback_info info);
 napi_value sk_msg_send_js(napi_env env, napi_callback_info info);
 napi_value sk_msg_recv_raw_js(napi_env env, napi_callback_info info);
+napi_value sk_msg_recvmmsg_js(napi_env env, napi_callback_info info);
+napi_value sk_msg_sendmmsg_js(napi_env env, napi_callback_info info);
 
 napi_value sk_cmsg_space_js(napi_env env, napi_callback_info info);
 napi_value sk_cmsg_unix_rights_js(napi_env env, napi_callback_info info);

@@ -330,7 +330,9 @@ static const sk_name_t sk_constants_layout[] = {
   SK_NAME(SK_RECVMSG_INFO_SCOPE),
   SK_NAME(SK_RECVMSG_INFO_FLAGS),
   SK_NAME(SK_RECVMSG_INFO_OOBN),
+  SK_NAME(SK_RECVMSG_INFO_N),
   SK_NAME(SK_RECVMSG_INFO_COUNT),
+  SK_NAME(SK_MMSG_MAX),
   /* spawn's attr slots, flags and failure stages, and wait's out slots. */
   SK_NAME(SK_SPAWN_FLAGS),
   SK_NAME(SK_SPAWN_PGID),

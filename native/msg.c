@@ -20,6 +20,10 @@
 
 #include "binding.h"
 
+#if defined(__linux__)
+# include <stdbool.h>
+#endif
+
 #if defined(MSG_CMSG_CLOEXEC)
 # define SK_HAVE_CMSG_CLOEXEC 1
 #endif
@@ -200,6 +204,7 @@ static int sk_msg_recv_args(napi_env env, napi_callback_info info,
 }
 
 /* recvmsg(fd, buf, off, len, oob, flags, from, info): see the manifest.
+ * The length also goes to info's SK_RECVMSG_INFO_N slot, as recvmmsg's.
  * flags pass through (MSG_PEEK, say); note that Linux's MSG_TRUNC as a
  * request makes the result the datagram's full length, past len.
  */
@@ -216,8 +221,10 @@ napi_value sk_msg_recv_js(napi_env env, napi_callback_info info) {
 
   sk_msg_recv_prepare(&msg, &ss, &a.iov, a.oob, a.oob_len);
   r = sk_msg_recv(a.fd, &msg, a.flags, 1);
-  if (r >= 0)
+  if (r >= 0) {
     sk_msg_report(&msg, a.from, a.from_len, a.out);
+    a.out[SK_RECVMSG_INFO_N] = (int32_t) r;
+  }
   return sk_napi_number(env, r);
 }
 
@@ -313,4 +320,186 @@ napi_value sk_msg_send_js(napi_env env, napi_callback_info info) {
   msg.msg_control = oob;
   msg.msg_controllen = oob_len;
   return sk_napi_number(env, sk_msg_send(fd, &msg, flags));
+}
+
+/* The most messages one recvmmsg or sendmmsg call takes here (the kernel's
+ * own bound, UIO_MAXIOV, is 1024); JavaScript splits longer batches.
+ * SK_MMSG_MAX is exported (constants.c) so both sides agree.
+ */
+#if defined(__linux__)
+/* Reads element i of the JavaScript array `arr` as a Uint8Array (and, with
+ * `nullable`, null as no bytes). On failure a TypeError is pending.
+ */
+static int sk_msg_element(napi_env env, napi_value arr, uint32_t i,
+                          const char* what, int nullable, void** data,
+                          size_t* len) {
+  napi_value v;
+
+  if (napi_get_element(env, arr, i, &v) != napi_ok)
+    return -1;
+  if (nullable)
+    return sk_napi_bytes_or_null(env, v, what, data, len);
+  return sk_napi_bytes(env, v, what, data, len);
+}
+
+/* Reads the array argument and the count of a batch call: count must be
+ * 1..SK_MMSG_MAX and no more than the array holds.
+ */
+static int sk_msg_batch_count(napi_env env, napi_value arr, napi_value cnt,
+                              uint32_t* count) {
+  bool is_array;
+  uint32_t length;
+  int32_t n;
+
+  if (napi_is_array(env, arr, &is_array) != napi_ok || !is_array) {
+    sk_napi_type_error(env, "sockit: bufs must be an Array");
+    return -1;
+  }
+  if (napi_get_array_length(env, arr, &length) != napi_ok ||
+      sk_napi_int(env, cnt, "count", &n)) {
+    return -1;
+  }
+  if (n < 1 || n > SK_MMSG_MAX || (uint32_t) n > length) {
+    sk_napi_type_error(env, "sockit: count must be 1 to SK_MMSG_MAX, within bufs");
+    return -1;
+  }
+  *count = (uint32_t) n;
+  return 0;
+}
+#endif
+
+/* recvmmsg(fd, bufs, count, flags, from, info): receives up to `count`
+ * messages in one recvmmsg(2), message i into bufs[i] whole; returns how
+ * many arrived (at least 1) or -errno (EAGAIN when none was waiting).
+ * Message i's sender and facts go to from[i * SK_RECVMSG_FROM_SIZE] and
+ * info[i * SK_RECVMSG_INFO_COUNT] as recvmsg reports one, its length to
+ * the SK_RECVMSG_INFO_N slot. No control bytes (readMsg has them).
+ * -ENOSYS off Linux.
+ */
+napi_value sk_msg_recvmmsg_js(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  int32_t fd;
+  int32_t flags;
+  void* from;
+  size_t from_len;
+  int32_t* out;
+  size_t out_len;
+  napi_typedarray_type type;
+
+  if (sk_napi_args(env, info, 6, argv) ||
+      sk_napi_int(env, argv[0], "fd", &fd) ||
+      sk_napi_int(env, argv[3], "flags", &flags) ||
+      sk_napi_bytes(env, argv[4], "from", &from, &from_len)) {
+    return NULL;
+  }
+  if (napi_get_typedarray_info(env, argv[5], &type, &out_len, (void**) &out,
+                               NULL, NULL) != napi_ok ||
+      type != napi_int32_array) {
+    return sk_napi_type_error(env, "sockit: info must be an Int32Array");
+  }
+#if defined(__linux__)
+  {
+    struct mmsghdr mm[SK_MMSG_MAX];
+    struct iovec iov[SK_MMSG_MAX];
+    struct sockaddr_storage ss[SK_MMSG_MAX];
+    uint32_t count;
+    uint32_t i;
+    int r;
+
+    if (sk_msg_batch_count(env, argv[1], argv[2], &count))
+      return NULL;
+    if (from_len < (size_t) count * SK_RECVMSG_FROM_SIZE)
+      return sk_msg_from_error(env);
+    if (out_len < (size_t) count * SK_RECVMSG_INFO_COUNT)
+      return sk_napi_type_error(env, "sockit: info must hold count * SK_RECVMSG_INFO_COUNT slots");
+    for (i = 0; i < count; i++) {
+      if (sk_msg_element(env, argv[1], i, "bufs[i]", 0, &iov[i].iov_base,
+                         &iov[i].iov_len)) {
+        return NULL;
+      }
+      sk_msg_recv_prepare(&mm[i].msg_hdr, &ss[i], &iov[i], NULL, 0);
+      mm[i].msg_len = 0;
+    }
+    do
+      r = recvmmsg(fd, mm, count, flags, NULL);
+    while (r == -1 && errno == EINTR);
+    if (r == -1)
+      return sk_napi_number(env, -errno);
+    for (i = 0; i < (uint32_t) r; i++) {
+      int32_t* slot = out + (size_t) i * SK_RECVMSG_INFO_COUNT;
+
+      sk_msg_report(&mm[i].msg_hdr,
+                    (unsigned char*) from + (size_t) i * SK_RECVMSG_FROM_SIZE,
+                    SK_RECVMSG_FROM_SIZE, slot);
+      slot[SK_RECVMSG_INFO_N] = (int32_t) mm[i].msg_len;
+    }
+    return sk_napi_number(env, r);
+  }
+#else
+  (void) fd;
+  (void) flags;
+  (void) from;
+  (void) from_len;
+  (void) out;
+  (void) out_len;
+  return sk_napi_number(env, -ENOSYS);
+#endif
+}
+
+/* sendmmsg(fd, bufs, count, sas, flags): sends bufs[0..count) as count
+ * messages in one sendmmsg(2), message i to the encoded address sas[i]
+ * (null on a connected socket); returns how many went (at least 1) or
+ * -errno (EAGAIN when none fit), with the SIGPIPE rule of sendmsg.
+ * -ENOSYS off Linux.
+ */
+napi_value sk_msg_sendmmsg_js(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  int32_t fd;
+  int32_t flags;
+
+  if (sk_napi_args(env, info, 5, argv) ||
+      sk_napi_int(env, argv[0], "fd", &fd) ||
+      sk_napi_int(env, argv[4], "flags", &flags)) {
+    return NULL;
+  }
+#if defined(__linux__)
+  {
+    struct mmsghdr mm[SK_MMSG_MAX];
+    struct iovec iov[SK_MMSG_MAX];
+    bool is_array;
+    uint32_t count;
+    uint32_t i;
+    int r;
+
+    if (sk_msg_batch_count(env, argv[1], argv[2], &count))
+      return NULL;
+    if (napi_is_array(env, argv[3], &is_array) != napi_ok || !is_array)
+      return sk_napi_type_error(env, "sockit: sas must be an Array");
+    memset(mm, 0, sizeof(mm[0]) * count);
+    for (i = 0; i < count; i++) {
+      void* sa;
+      size_t sa_len;
+
+      if (sk_msg_element(env, argv[1], i, "bufs[i]", 0, &iov[i].iov_base,
+                         &iov[i].iov_len) ||
+          sk_msg_element(env, argv[3], i, "sas[i]", 1, &sa, &sa_len)) {
+        return NULL;
+      }
+      if (sa_len > sizeof(struct sockaddr_storage))
+        return sk_napi_number(env, -EINVAL);
+      mm[i].msg_hdr.msg_name = sa;
+      mm[i].msg_hdr.msg_namelen = (socklen_t) sa_len;
+      mm[i].msg_hdr.msg_iov = &iov[i];
+      mm[i].msg_hdr.msg_iovlen = 1;
+    }
+    do
+      r = sendmmsg(fd, mm, count, SK_MSG_NOSIGNAL | flags);
+    while (r == -1 && errno == EINTR);
+    return sk_napi_number(env, r == -1 ? -errno : r);
+  }
+#else
+  (void) fd;
+  (void) flags;
+  return sk_napi_number(env, -ENOSYS);
+#endif
 }

@@ -35,6 +35,7 @@ export {
   type ReadFromResult,
   type ReadMsgResult,
   type Datagram,
+  type Message,
 } from "./net/packetconn.js";
 export {
   dial,

@@ -6,7 +6,7 @@
 import { binding } from "../sys/binding.js";
 import { Errno, SyscallError, syscallError } from "../sys/errors.js";
 import { C } from "../sys/constants.js";
-import { FD, type MsgReader, type ReadErrorMapper, type WriteErrorMapper } from "../poll/fd.js";
+import { FD, type BatchReader, type MsgReader, type ReadErrorMapper, type WriteErrorMapper } from "../poll/fd.js";
 import type { RawSockaddr } from "../sys/binding.js";
 import type { Addr } from "./errors.js";
 import { IP } from "./ip.js";
@@ -21,6 +21,8 @@ export const INFO_PORT: number = C.SK_RECVMSG_INFO_PORT ?? 2;
 export const INFO_SCOPE: number = C.SK_RECVMSG_INFO_SCOPE ?? 3;
 export const INFO_FLAGS: number = C.SK_RECVMSG_INFO_FLAGS ?? 4;
 export const INFO_OOBN: number = C.SK_RECVMSG_INFO_OOBN ?? 5;
+export const INFO_N: number = C.SK_RECVMSG_INFO_N ?? 6;
+export const INFO_COUNT: number = C.SK_RECVMSG_INFO_COUNT ?? 7;
 
 /** wrapSyscallError names the syscall behind a bare errno; other errors pass through. */
 export function wrapSyscallError(name: string, err: unknown): Error {
@@ -80,6 +82,16 @@ export class NetFD {
   /** readMsg receives one message as `reader` says; see the poll layer's MsgReader. */
   readMsg<T>(p: Uint8Array, reader: MsgReader<T>): Promise<T> {
     return this.pfd.readMsg(p, 0, p.length, reader);
+  }
+
+  /** readBatch receives a batch of messages as `reader` says; see the poll layer's FD.readBatch. */
+  readBatch(bufs: Uint8Array[], reader: BatchReader): Promise<number> {
+    return this.pfd.readBatch(bufs, reader);
+  }
+
+  /** writeBatch sends each of `bufs` as one message to `sas[i]`; see FD.writeBatch. */
+  writeBatch(bufs: Uint8Array[], sas: (Uint8Array | null)[]): Promise<number> {
+    return this.pfd.writeBatch(bufs, sas);
   }
 
   /** writeMsg sends one message to `sa` (null when connected). */

@@ -30,6 +30,8 @@ import { defer, refill, spend } from "./budget.js";
 import { debug, debugEnabled, openFDs, addrString, waitTiming, type ActiveHandle, type FDStats, type OwnerFacts } from "./diag.js";
 import {
   AcceptOp,
+  BatchReadOp,
+  BatchWriteOp,
   MsgReadOp,
   MsgWriteOp,
   R,
@@ -39,6 +41,7 @@ import {
   WriteOp,
   WritevOp,
   maxRW,
+  type BatchReader,
   type Dir,
   type MsgReader,
   Op,
@@ -46,7 +49,7 @@ import {
   type WriteErrorMapper,
 } from "./op.js";
 
-export { Op, R, W, type Dir, type MsgReader, type ReadErrorMapper, type WriteErrorMapper } from "./op.js";
+export { Op, R, W, type BatchReader, type Dir, type MsgReader, type ReadErrorMapper, type WriteErrorMapper } from "./op.js";
 
 /** Options of an {@link FD}. */
 export interface FDOptions {
@@ -190,6 +193,27 @@ export class FD {
   readMsg<T>(p: Uint8Array, off: number, len: number, reader: MsgReader<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#start(new MsgReadOp<T>(resolve, reject, p, off, len, reader));
+    });
+  }
+
+  /**
+   * readBatch receives up to `bufs.length` (SK_MMSG_MAX, 64, at most) messages in one
+   * recvmmsg, message i into `bufs[i]`, resolving with the count once at least one arrived;
+   * `reader` fills in each message's facts. It shares read's lock.
+   */
+  readBatch(bufs: Uint8Array[], reader: BatchReader): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.#start(new BatchReadOp(resolve, reject, bufs, reader));
+    });
+  }
+
+  /**
+   * writeBatch sends every buffer of `bufs` as one message, message i to `sas[i]` (null when
+   * connected), with as few sendmmsg calls as the kernel allows; resolves with the count.
+   */
+  writeBatch(bufs: Uint8Array[], sas: (Uint8Array | null)[]): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.#start(new BatchWriteOp(resolve, reject, bufs, sas));
     });
   }
 
