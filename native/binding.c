@@ -393,7 +393,6 @@ NAPI_MODULE_INIT() {
     SK_METHOD("splice", sk_copy_splice_js),
     SK_METHOD("copyCounters", sk_copy_counters_js),
     SK_METHOD("copyJob", sk_copy_job_js),
-    SK_METHOD("pipeSize", sk_copy_pipe_size_js),
   };
 
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]),

@@ -342,6 +342,5 @@ napi_value sk_shm_detach_js(napi_env env, napi_callback_info info);
 napi_value sk_copy_splice_js(napi_env env, napi_callback_info info);
 napi_value sk_copy_counters_js(napi_env env, napi_callback_info info);
 napi_value sk_copy_job_js(napi_env env, napi_callback_info info);
-napi_value sk_copy_pipe_size_js(napi_env env, napi_callback_info info);
 
 #endif  /* SOCKIT_BINDING_H_ */

@@ -189,34 +189,6 @@ napi_value sk_copy_splice_js(napi_env env, napi_callback_info info) {
 #endif
 }
 
-/* pipeSize(fd, size): F_SETPIPE_SZ, a pipe's capacity raised (or lowered)
- * to at least size bytes; returns the capacity now or -errno (EPERM past
- * /proc/sys/fs/pipe-max-size for an unprivileged process; ENOSYS off
- * Linux).
- */
-napi_value sk_copy_pipe_size_js(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  int32_t fd;
-  int32_t size;
-
-  if (sk_napi_args(env, info, 2, argv) ||
-      sk_napi_int(env, argv[0], "fd", &fd) ||
-      sk_napi_int(env, argv[1], "size", &size)) {
-    return NULL;
-  }
-#if defined(__linux__) && defined(F_SETPIPE_SZ)
-  {
-    int r = fcntl(fd, F_SETPIPE_SZ, size);
-
-    return sk_napi_number(env, r == -1 ? -errno : r);
-  }
-#else
-  (void) fd;
-  (void) size;
-  return sk_napi_number(env, -ENOSYS);
-#endif
-}
-
 /* copyCounters(out): the splice calls made so far in this process, then
  * the sendfile and copy_file_range jobs queued.
  */

@@ -43,10 +43,8 @@ export interface CopyOptions {
   onProgress?: (n: number) => void;
 }
 
-/** The largest move per splice: a pipe's default capacity, or what it was grown to. */
+/** The largest move per splice: a pipe's default capacity. */
 const spliceChunk = 64 * 1024;
-/** The capacity copy asks for its pipe: 1 MiB, Go's maxSpliceSize. */
-const splicePipe = 1 << 20;
 /** The largest move per sendfile or copy_file_range job: what bounds its time on a pool thread. */
 const jobChunk = 4 << 20;
 const statBuf = new Float64Array(4);
@@ -209,10 +207,6 @@ async function spliceAll(dst: FDOwner, src: FDOwner, run: Run): Promise<Fast> {
   const rc = binding.pipe(fds);
   if (rc < 0) throw syscallError("pipe2", rc);
   const [pr, pw] = [fds[0]!, fds[1]!];
-  // A bigger pipe moves more per splice pair (Go's splice pipes are 1 MiB too); where the
-  // kernel refuses, the default 64 KiB serves.
-  const grown = binding.pipeSize(pw, splicePipe);
-  const chunk = grown > 0 ? grown : spliceChunk;
   let moved = 0;
   try {
     for (;;) {
@@ -220,7 +214,7 @@ async function spliceAll(dst: FDOwner, src: FDOwner, run: Run): Promise<Fast> {
       let err = 0;
       step.side = "read";
       await rs.read((fd) => {
-        const n = binding.splice(fd, pw, chunk);
+        const n = binding.splice(fd, pw, spliceChunk);
         if (n === -E.EAGAIN!) return false;
         if (n < 0) err = n;
         else got = n;

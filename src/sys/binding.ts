@@ -436,11 +436,6 @@ export interface Binding {
    * Both fds must stay open until `done`.
    */
   copyJob(kind: number, fdIn: number, fdOut: number, len: number, done: (n: number) => void): number;
-  /**
-   * fcntl(F_SETPIPE_SZ): sets a pipe's capacity to at least `size` bytes; returns the capacity
-   * now, or -errno (EPERM past /proc/sys/fs/pipe-max-size unprivileged; ENOSYS off Linux).
-   */
-  pipeSize(fd: number, size: number): number;
 }
 
 /** The error a call into sockit raises when the native core could not be loaded. */

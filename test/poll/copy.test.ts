@@ -48,7 +48,7 @@ describe("copy", () => {
         const [n, , got] = await Promise.all([copy(dst, src), writeAllThenEnd(srcPeer, data), readAll(dstPeer)]);
         assert.equal(n, data.length);
         assert.equal(sha(got), sha(data), "every byte, in order");
-        assert.ok(copyCounters().splices - before >= 2 * (data.length / (1 << 20)), "splice moved them (a 1 MiB pipe at most each)");
+        assert.ok(copyCounters().splices - before >= 2 * (data.length / (64 << 10)), "splice moved them");
       } finally {
         await Promise.all([src.close(), srcPeer.close(), dst.close(), dstPeer.close()]);
       }
