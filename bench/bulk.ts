@@ -14,8 +14,10 @@ import {
   emit,
   impls,
   makeResult,
+  placed,
   runOnce,
   stdinEnd,
+  type AnyImpl,
   type BenchOptions,
   type Impl,
   type Role,
@@ -26,16 +28,16 @@ import { listenAddress, nodeConnect, nodeListen, type BenchNet } from "./endpoin
 const debug = debuglog("sockit");
 
 /** The size of every write and every read, on both implementations. */
-const chunkSize = 64 * 1024;
+export const chunkSize = 64 * 1024;
 
 interface SinkArgs {
-  impl: Impl;
+  impl: AnyImpl;
   network: BenchNet;
   dir: string;
 }
 
 interface ClientArgs {
-  impl: Impl;
+  impl: AnyImpl;
   network: BenchNet;
   address: string;
   warmupMs: number;
@@ -121,23 +123,44 @@ export const roles: Record<string, Role> = {
   },
 };
 
+/** Clients on cpu 0, sinks on cpu 1 (unpinned with fewer than two cpus). */
+function cpus(o: BenchOptions): { client: number | null; sink: number | null } {
+  return o.twoCpus ? { client: 0, sink: 1 } : { client: null, sink: null };
+}
+
+/** A sink process serving every trial of one implementation, and the address it listens on. */
+export interface Sink {
+  child: Child;
+  address: string;
+}
+
+/** startSink starts `impl`'s sink on cpu 1 and waits for its address. */
+export async function startSink(impl: AnyImpl, network: BenchNet, o: BenchOptions): Promise<Sink> {
+  const child = new Child("sink", { impl, network, dir: o.dir } satisfies SinkArgs, placed(impl, { cpu: cpus(o).sink }, o), o);
+  try {
+    return { child, address: (await child.next<{ address: string }>()).address };
+  } catch (err) {
+    await child.end();
+    throw err;
+  }
+}
+
+/** bulkTrial runs one client of `impl` on cpu 0 against the sink at `address`; it returns MB/s. */
+export async function bulkTrial(impl: AnyImpl, network: BenchNet, address: string, o: BenchOptions): Promise<number> {
+  const args: ClientArgs = { impl, network, address, warmupMs: o.warmupMs, ms: o.trialMs };
+  return (await runOnce<{ rate: number }>("bulk", args, placed(impl, { cpu: cpus(o).client }, o), o)).rate;
+}
+
 function bulk(network: BenchNet): Workload {
   const name = `bulk-${network}`;
   return {
     names: [name],
     async run(o: BenchOptions) {
-      // Clients on cpu 0, sinks on cpu 1; one sink per implementation serves every trial.
-      const cpus = o.twoCpus ? { client: 0, sink: 1 } : { client: null, sink: null };
-      const sinks = new Map<Impl, { child: Child; address: string }>();
+      // One sink per implementation serves every trial.
+      const sinks = new Map<Impl, Sink>();
       try {
-        for (const impl of impls) {
-          const child = new Child("sink", { impl, network, dir: o.dir } satisfies SinkArgs, { cpu: cpus.sink }, o);
-          sinks.set(impl, { child, address: (await child.next<{ address: string }>()).address });
-        }
-        const t = await alternate(o.trials, async (impl) => {
-          const args: ClientArgs = { impl, network, address: sinks.get(impl)!.address, warmupMs: o.warmupMs, ms: o.trialMs };
-          return (await runOnce<{ rate: number }>("bulk", args, { cpu: cpus.client }, o)).rate;
-        });
+        for (const impl of impls) sinks.set(impl, await startSink(impl, network, o));
+        const t = await alternate(o.trials, (impl) => bulkTrial(impl, network, sinks.get(impl)!.address, o));
         return [makeResult(name, "MB/s", "higher", t, 1, { write_size: chunkSize, pinned: pinning(o) })];
       } finally {
         await Promise.all([...sinks.values()].map((s) => s.child.end()));
@@ -146,7 +169,8 @@ function bulk(network: BenchNet): Workload {
   };
 }
 
-function pinning(o: BenchOptions): string {
+/** pinning says where the bulk processes ran, for the JSON line. */
+export function pinning(o: BenchOptions): string {
   if (!o.taskset) return "unpinned: taskset is missing";
   return o.twoCpus ? "client on cpu 0, sink on cpu 1" : "unpinned: fewer than two cpus";
 }

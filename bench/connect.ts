@@ -6,11 +6,11 @@
  */
 import net from "node:net";
 import { dial, listen } from "../src/index.js";
-import { Meter, alternate, emit, makeResult, runOnce, type BenchOptions, type Impl, type Role, type Workload } from "./harness.js";
+import { Meter, alternate, emit, makeResult, placed, runOnce, type AnyImpl, type BenchOptions, type Role, type Workload } from "./harness.js";
 import { nodeListen } from "./endpoints.js";
 
 interface ConnectArgs {
-  impl: Impl;
+  impl: AnyImpl;
   dir: string;
   warmupMs: number;
   ms: number;
@@ -66,15 +66,18 @@ export const roles: Record<string, Role> = {
   },
 };
 
+/** connectTrial runs one trial of `impl` in a fresh process on cpu 0; it returns conns/s. */
+export async function connectTrial(impl: AnyImpl, o: BenchOptions): Promise<number> {
+  const args: ConnectArgs = { impl, dir: o.dir, warmupMs: o.warmupMs, ms: o.trialMs };
+  return (await runOnce<{ rate: number }>("connect", args, placed(impl, { cpu: 0 }, o), o)).rate;
+}
+
 /** TCP connect + accept + close per second. */
 export const workloads: Workload[] = [
   {
     names: ["connect-tcp"],
     async run(o: BenchOptions) {
-      const t = await alternate(o.trials, async (impl) => {
-        const args: ConnectArgs = { impl, dir: o.dir, warmupMs: o.warmupMs, ms: o.trialMs };
-        return (await runOnce<{ rate: number }>("connect", args, { cpu: 0 }, o)).rate;
-      });
+      const t = await alternate(o.trials, (impl) => connectTrial(impl, o));
       const pinned = o.taskset ? "client and server on cpu 0" : "unpinned: taskset is missing";
       return [makeResult("connect-tcp", "conns/s", "higher", t, 0, { pinned })];
     },

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { constants } from "node:os";
+import { readFileSync } from "node:fs";
 import { debuglog } from "node:util";
 
 const debug = debuglog("sockit");
@@ -31,6 +32,8 @@ export interface BenchOptions {
   taskset: boolean;
   /** Whether the machine has two CPUs for the two-process workloads. */
   twoCpus: boolean;
+  /** `--vs-go`: the built reference programs (bench/ref), by implementation. */
+  refs?: Partial<Record<RefImpl, string>>;
 }
 
 /**
@@ -63,6 +66,12 @@ export type Role = (args: Record<string, unknown>) => Promise<void>;
 /** The two implementations measured. */
 export const impls = ["sockit", "node"] as const;
 export type Impl = (typeof impls)[number];
+
+/** The reference programs of `--vs-go` (bench/ref/ref.go and ref.c). */
+export type RefImpl = "go" | "c";
+
+/** Any implementation a trial can run: sockit, Node core, or a reference program. */
+export type AnyImpl = Impl | RefImpl;
 
 /** median of a non-empty list (the mean of the middle two for an even count). */
 export function median(xs: readonly number[]): number {
@@ -165,6 +174,27 @@ const childTimeout = 60_000;
 export interface ChildPlacement {
   cpu?: number | null;
   exposeGC?: boolean;
+  /**
+   * A reference program to run instead of this runner (see `placed`): it gets the role, then
+   * each argument as `--key value`.
+   */
+  program?: string;
+}
+
+/**
+ * placed is `where` for a child of `impl`: sockit and Node core run as this runner's children,
+ * a reference program as the program `--vs-go` built for it (in `o.refs`).
+ */
+export function placed(impl: AnyImpl, where: ChildPlacement, o: BenchOptions): ChildPlacement {
+  if (impl === "sockit" || impl === "node") return where;
+  const program = o.refs?.[impl];
+  if (program === undefined) throw new Error(`the ${impl} reference program was not built`);
+  return { ...where, program };
+}
+
+/** refArgv is a reference program's command line: the role, then `--key value` per argument. */
+function refArgv(program: string, role: string, args: object): string[] {
+  return [program, role, ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)])];
 }
 
 /**
@@ -186,7 +216,7 @@ export class Child {
     o: BenchOptions,
   ) {
     const node = [process.execPath, ...(where.exposeGC ? ["--expose-gc"] : []), runnerPath()];
-    const argv = [...node, "--child", role, JSON.stringify(args)];
+    const argv = where.program ? refArgv(where.program, role, args) : [...node, "--child", role, JSON.stringify(args)];
     const pin = o.taskset && where.cpu != null ? ["taskset", "-c", String(where.cpu)] : [];
     const [cmd, ...rest] = [...pin, ...argv];
     this.#proc = spawn(cmd!, rest, { stdio: ["pipe", "pipe", "inherit"] });
@@ -230,10 +260,18 @@ export class Child {
     return JSON.parse(line) as T;
   }
 
-  /** end closes the child's stdin, its signal to finish, and waits for it to exit. */
+  /**
+   * end closes the child's stdin, its signal to finish, and waits for it to exit; a child
+   * still running after `childTimeout` is killed, so none outlives the run.
+   */
   async end(): Promise<number> {
     this.#proc.stdin!.end();
-    return await this.exited;
+    const timer = setTimeout(() => this.#proc.kill("SIGKILL"), childTimeout);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
@@ -280,6 +318,16 @@ export function fdLimit(): number {
   } catch {
     return 1024;
   }
+}
+
+/** The clock ticks per second of /proc's CPU times (sysconf(_SC_CLK_TCK); 100 on Linux). */
+export const clkTck = 100;
+
+/** cpuTicks reads a process's user + system CPU time, in clock ticks, from /proc/PID/stat. */
+export function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(f[11]) + Number(f[12]); // utime and stime: fields 14 and 15 of proc(5)
 }
 
 /** settledMemory collects garbage until it settles and reads the process's memory. */

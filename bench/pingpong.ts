@@ -5,14 +5,14 @@
  */
 import net from "node:net";
 import { dial, listen, type Conn } from "../src/index.js";
-import { Meter, alternate, emit, makeResult, runOnce, type BenchOptions, type Impl, type Role, type Workload } from "./harness.js";
+import { Meter, alternate, emit, makeResult, placed, runOnce, type AnyImpl, type BenchOptions, type Role, type Workload } from "./harness.js";
 import { listenAddress, nodeConnect, nodeListen, type BenchNet } from "./endpoints.js";
 
 /** Read buffers are 64 KiB on both sides, as Node core's are. */
 const readSize = 64 * 1024;
 
 interface PingPongArgs {
-  impl: Impl;
+  impl: AnyImpl;
   network: BenchNet;
   dir: string;
   warmupMs: number;
@@ -77,15 +77,18 @@ export const roles: Record<string, Role> = {
   },
 };
 
+/** pingpongTrial runs one trial of `impl` in a fresh process on cpu 0; it returns round trips/s. */
+export async function pingpongTrial(impl: AnyImpl, network: BenchNet, o: BenchOptions): Promise<number> {
+  const args: PingPongArgs = { impl, network, dir: o.dir, warmupMs: o.warmupMs, ms: o.trialMs };
+  return (await runOnce<{ rate: number }>("pingpong", args, placed(impl, { cpu: 0 }, o), o)).rate;
+}
+
 function pingpong(network: BenchNet): Workload {
   const name = `pingpong-${network}`;
   return {
     names: [name],
     async run(o: BenchOptions) {
-      const t = await alternate(o.trials, async (impl) => {
-        const args: PingPongArgs = { impl, network, dir: o.dir, warmupMs: o.warmupMs, ms: o.trialMs };
-        return (await runOnce<{ rate: number }>("pingpong", args, { cpu: 0 }, o)).rate;
-      });
+      const t = await alternate(o.trials, (impl) => pingpongTrial(impl, network, o));
       const pinned = o.taskset ? "client and server on cpu 0" : "unpinned: taskset is missing";
       return [makeResult(name, "round trips/s", "higher", t, 0, { pinned })];
     },

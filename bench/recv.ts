@@ -8,15 +8,15 @@
  */
 import { join } from "node:path";
 import { dial, errorIs, listen, listenPacket, ErrClosed, type Conn, type Datagram, type UnixAddr, type UnixConn } from "../src/index.js";
-import { Child, Meter, alternate, emit, makeResult, median, round, stdinEnd } from "./harness.js";
-import type { BenchOptions, Role, Workload } from "./harness.js";
+import { Child, Meter, alternate, emit, makeResult, median, placed, round, stdinEnd } from "./harness.js";
+import type { AnyImpl, BenchOptions, RefImpl, Role, Workload } from "./harness.js";
 
 /** Bytes per message. */
-const messageSize = 64;
+export const messageSize = 64;
 
 /** The networks measured, and how the receiver reads. */
-type RecvNet = "unixgram" | "unixpacket";
-type ReadWith = "read" | "readFrom";
+export type RecvNet = "unixgram" | "unixpacket";
+export type ReadWith = "read" | "readFrom";
 
 interface ReceiverArgs {
   network: RecvNet;
@@ -81,41 +81,69 @@ export const roles: Record<string, Role> = {
 
 let serial = 0;
 
-/** trial runs one receiver and one sender and returns the receiver's rate. */
-async function trial(network: RecvNet, readWith: ReadWith, o: BenchOptions): Promise<number> {
+/**
+ * A flood trial's two children: a receiver, and a sender that writes to the address the
+ * receiver answers.
+ */
+export interface Flood {
+  name: string;
+  receiver: { role: string; args: object };
+  sender: (address: string) => { role: string; args: object };
+}
+
+/** floodTrial runs one receiver and one sender of `impl` and returns the receiver's rate. */
+export async function floodTrial(flood: Flood, impl: AnyImpl, o: BenchOptions): Promise<number> {
   const cpus = o.twoCpus ? { sender: 0, receiver: 1 } : { sender: null, receiver: null };
-  const path = join(o.dir, `recv-${process.pid}-${serial++}.sock`);
-  const args: ReceiverArgs = { network, readWith, path, warmupMs: o.warmupMs, ms: o.trialMs };
-  const recv = new Child("recv-receiver", args, { cpu: cpus.receiver }, o);
+  const recv = new Child(flood.receiver.role, flood.receiver.args, placed(impl, { cpu: cpus.receiver }, o), o);
   let send: Child | null = null;
   try {
     const { address } = await recv.next<{ address: string }>();
-    send = new Child("recv-sender", { network, address } satisfies SenderArgs, { cpu: cpus.sender }, o);
+    const s = flood.sender(address);
+    send = new Child(s.role, s.args, placed(impl, { cpu: cpus.sender }, o), o);
     const { rate } = await recv.next<{ rate: number }>();
     const codes = [await send.end(), await recv.end()];
-    if (codes.some((c) => c !== 0)) throw new Error(`recv-${network}: a child exited with status ${codes.join(", ")}`);
+    if (codes.some((c) => c !== 0)) throw new Error(`${flood.name}: a child exited with status ${codes.join(", ")}`);
     return rate;
   } finally {
     await Promise.all([send?.end(), recv.end()]);
   }
 }
 
-function pinning(o: BenchOptions): string {
+/**
+ * recvTrial runs one receiver and one sender over `network`, sockit's or a reference
+ * program's, and returns the receiver's rate.
+ */
+export function recvTrial(network: RecvNet, readWith: ReadWith, o: BenchOptions, impl: "sockit" | RefImpl = "sockit"): Promise<number> {
+  const path = join(o.dir, `recv-${process.pid}-${serial++}.sock`);
+  const args: ReceiverArgs = { network, readWith, path, warmupMs: o.warmupMs, ms: o.trialMs };
+  return floodTrial(
+    {
+      name: `recv-${network}`,
+      receiver: { role: "recv-receiver", args },
+      sender: (address) => ({ role: "recv-sender", args: { network, address } satisfies SenderArgs }),
+    },
+    impl,
+    o,
+  );
+}
+
+/** pinning says where the sender and receiver ran, for the JSON line. */
+export function pinning(o: BenchOptions): string {
   if (!o.taskset) return "unpinned: taskset is missing";
   return o.twoCpus ? "sender on cpu 0, receiver on cpu 1" : "unpinned: fewer than two cpus";
 }
 
-const note = "Node core has no unixgram or unixpacket sockets";
+export const note = "Node core has no unixgram or unixpacket sockets";
 
 function recv(network: RecvNet): Workload {
   const name = `recv-${network}`;
   return {
     names: [name],
     async run(o: BenchOptions) {
-      const t = await alternate(o.trials, () => trial(network, "read", o), ["sockit"]);
+      const t = await alternate(o.trials, () => recvTrial(network, "read", o), ["sockit"]);
       const extra: Record<string, unknown> = { message_size: messageSize, receiver: "read", note, pinned: pinning(o) };
       if (network === "unixgram") {
-        const rf = await alternate(o.trials, () => trial(network, "readFrom", o), ["sockit"]);
+        const rf = await alternate(o.trials, () => recvTrial(network, "readFrom", o), ["sockit"]);
         extra.sockit_readfrom = round(median(rf.sockit));
         extra.sockit_readfrom_trials = rf.sockit.map((x) => round(x));
       }

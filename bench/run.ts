@@ -2,11 +2,12 @@
  * The bench runner, `npm run bench`: runs each workload for sockit and for Node core (`net`,
  * `dgram`) and prints one JSON line per result (docs/bench.md explains them).
  *
- *   node dist/bench/run.js [--quick] [--only NAME]... [--conns N] [--trials N]
+ *   node dist/bench/run.js [--quick] [--only NAME]... [--conns N] [--trials N] [--vs-go]
  *
  * `--only` keeps the results whose name starts with NAME ("pingpong", "bulk-unix") or has a
  * "-"-separated part that does ("udp" keeps "pingpong-udp"). The same program is each
- * workload's child process: `run.js --child ROLE ARGS` runs one role.
+ * workload's child process: `run.js --child ROLE ARGS` runs one role. `--vs-go` runs only the
+ * vsgo-* workloads (vsgo.ts): sockit, Node core, Go and C reference programs side by side.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir, availableParallelism } from "node:os";
@@ -23,12 +24,16 @@ import * as locks from "./locks.js";
 import * as ipc from "./ipc.js";
 import * as serveBench from "./serve.js";
 import * as framing from "./framing.js";
+import * as vsgo from "./vsgo.js";
+import * as relay from "./relay.js";
 
-const modules = [pingpong, pingpongUDP, bulk, connect, memory, recv, spawnBench, locks, ipc, serveBench, framing];
+const modules = [pingpong, pingpongUDP, bulk, connect, memory, recv, spawnBench, locks, ipc, serveBench, framing, relay];
 const workloads: Workload[] = modules.flatMap((m) => m.workloads);
 const roles: Record<string, Role> = Object.assign({}, ...modules.map((m) => m.roles));
+// The --vs-go workloads run only with that flag; their children's roles are always known.
+Object.assign(roles, vsgo.roles);
 
-const usage = "usage: node dist/bench/run.js [--quick] [--only NAME]... [--conns N] [--trials N]";
+const usage = "usage: node dist/bench/run.js [--quick] [--only NAME]... [--conns N] [--trials N] [--vs-go]";
 
 /** What the command line asks for. */
 interface Flags {
@@ -36,10 +41,12 @@ interface Flags {
   only: string[];
   conns: number | null;
   trials: number | null;
+  /** `--vs-go`: run the vsgo-* workloads instead of the others. */
+  vsGo: boolean;
 }
 
 function parseFlags(argv: readonly string[]): Flags {
-  const f: Flags = { quick: false, only: [], conns: null, trials: null };
+  const f: Flags = { quick: false, only: [], conns: null, trials: null, vsGo: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -51,13 +58,19 @@ function parseFlags(argv: readonly string[]): Flags {
     else if (a === "--only") f.only.push(...value().split(","));
     else if (a === "--conns") f.conns = positiveInt(a, value());
     else if (a === "--trials") f.trials = positiveInt(a, value());
+    else if (a === "--vs-go") f.vsGo = true;
     else throw new Error(`unknown argument ${a}`);
   }
-  const names = workloads.flatMap((w) => w.names);
+  const names = among(f).flatMap((w) => w.names);
   for (const o of f.only) {
     if (!names.some((n) => selects(o, n))) throw new Error(`--only ${o} matches none of ${names.join(", ")}`);
   }
   return f;
+}
+
+/** among is the workloads the command line chooses from: the vsgo-* ones with `--vs-go`. */
+function among(f: Flags): Workload[] {
+  return f.vsGo ? vsgo.workloads : workloads;
 }
 
 /**
@@ -105,7 +118,7 @@ async function runAll(f: Flags): Promise<number> {
   let status = 0;
   try {
     const o = options(f, dir);
-    const selected = workloads.filter((w) => w.names.some((n) => wanted(f, n)));
+    const selected = among(f).filter((w) => w.names.some((n) => wanted(f, n)));
     for (const w of selected) {
       try {
         for (const r of await w.run(o)) {

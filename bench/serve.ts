@@ -10,11 +10,10 @@
  * the server process's CPU time (user + system) per request in the window.
  */
 import net from "node:net";
-import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { listen, type Conn } from "../src/index.js";
 import { serve } from "../src/server/index.js";
-import { Child, alternate, emit, fdLimit, makeResult, runOnce, stdinEnd, type BenchOptions, type Impl, type Role, type Workload } from "./harness.js";
+import { Child, alternate, clkTck, cpuTicks, emit, fdLimit, makeResult, runOnce, stdinEnd, type BenchOptions, type Impl, type Role, type Workload } from "./harness.js";
 import { nodeConnect, nodeListen } from "./endpoints.js";
 
 /** The bytes of a request after its length field. */
@@ -94,16 +93,6 @@ async function nodeServer(a: ServerArgs): Promise<void> {
   emit({ address: await nodeListen(server, "tcp", a.dir), pid: process.pid });
   await stdinEnd();
   server.close();
-}
-
-/** The clock ticks per second of /proc's CPU times (sysconf(_SC_CLK_TCK); 100 on Linux). */
-const clkTck = 100;
-
-/** cpuTicks reads a process's user + system CPU time, in clock ticks, from /proc/PID/stat. */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(f[11]) + Number(f[12]); // utime and stime: fields 14 and 15 of proc(5)
 }
 
 /**
