@@ -187,20 +187,6 @@ export interface Binding {
    */
   sendmsg(fd: number, buf: Uint8Array, off: number, len: number, oob: Uint8Array | null, sa: Uint8Array | null, flags?: number): number;
   /**
-   * recvmmsg(2) of up to `count` messages (1 to SK_MMSG_MAX), message i into `bufs[i]`, with
-   * `flags`: the count that arrived, or -errno (EAGAIN when none was waiting; ENOSYS off
-   * Linux). Message i's sender and facts go to `from` at `i * SK_RECVMSG_FROM_SIZE` and `info`
-   * at `i * SK_RECVMSG_INFO_COUNT`, as recvmsg reports one, its length in the
-   * `SK_RECVMSG_INFO_N` slot. No control bytes.
-   */
-  recvmmsg(fd: number, bufs: Uint8Array[], count: number, flags: number, from: Uint8Array, info: Int32Array): number;
-  /**
-   * sendmmsg(2) of `bufs[0, count)` as `count` messages (1 to SK_MMSG_MAX), message i to the
-   * encoded sockaddr `sas[i]` (null when connected), with `flags` ORed into MSG_NOSIGNAL: the
-   * count sent, or -errno (EAGAIN when none fit; ENOSYS off Linux).
-   */
-  sendmmsg(fd: number, bufs: Uint8Array[], count: number, sas: (Uint8Array | null)[], flags: number): number;
-  /**
    * recvmsg(2) as {@link Binding.recvmsg}, for senders of any family: `from` (at least
    * `SK_SOCKADDR_STORAGE_SIZE` bytes) gets the sender's sockaddr bytes as the kernel wrote them,
    * `info[SK_RECVMSG_INFO_ADDRLEN]` their count (0: none) and `FAMILY` their family, for
@@ -216,6 +202,20 @@ export interface Binding {
     from: Uint8Array,
     info: Int32Array,
   ): number;
+  /**
+   * recvmmsg(2) of up to `count` messages (1 to SK_MMSG_MAX), message i into `bufs[i]`, with
+   * `flags`: the count that arrived, or -errno (EAGAIN when none was waiting; ENOSYS off
+   * Linux). Message i's sender and facts go to `from` at `i * SK_RECVMSG_FROM_SIZE` and `info`
+   * at `i * SK_RECVMSG_INFO_COUNT`, as recvmsg reports one, its length in the
+   * `SK_RECVMSG_INFO_N` slot. No control bytes.
+   */
+  recvmmsg(fd: number, bufs: Uint8Array[], count: number, flags: number, from: Uint8Array, info: Int32Array): number;
+  /**
+   * sendmmsg(2) of `bufs[0, count)` as `count` messages (1 to SK_MMSG_MAX), message i to the
+   * encoded sockaddr `sas[i]` (null when connected), with `flags` ORed into MSG_NOSIGNAL: the
+   * count sent, or -errno (EAGAIN when none fit; ENOSYS off Linux).
+   */
+  sendmmsg(fd: number, bufs: Uint8Array[], count: number, sas: (Uint8Array | null)[], flags: number): number;
   /** CMSG_SPACE(n): the bytes a control message with n data bytes takes, padding included. */
   cmsgSpace(n: number): number;
   /** Builds one SCM_RIGHTS control message carrying `fds`. */

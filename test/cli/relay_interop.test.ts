@@ -67,7 +67,10 @@ function socat(args: string[], stdin: Buffer | null = null, limitMs = 30_000): S
 test("socat UNIX-LISTEN echoes 20 MB through relay tcp-listen <-> unix:, half-close passed on", async (t) => {
   if (noSocat !== null) return t.skip(noSocat);
   const path = testUnixAddr();
-  const echo = socat(["-t", "5", `UNIX-LISTEN:${path}`, "PIPE"]);
+  // EXEC:cat, not PIPE: with socat echoing through its own single pipe this stalled in about
+  // half the runs (socat no longer reading its socket while the relay waited to write to it);
+  // whether socat's self-loop or the relay is at fault is not settled yet (closing note).
+  const echo = socat(["-t", "5", "-b", "65536", `UNIX-LISTEN:${path}`, "EXEC:cat"]);
   try {
     await waitFor(() => (existsSync(path) ? true : null), "socat's socket file");
     const cmd = sockit(["relay", "-v", "tcp-listen:127.0.0.1:0", `unix:${path}`], "", 30_000);

@@ -387,8 +387,9 @@ describe("layout constants", () => {
       "SK_RECVMSG_FROM_SIZE", "SK_SIZEOF_INT", "SK_LITTLE_ENDIAN"]) {
       assert.equal(typeof C[name], "number", name);
     }
-    const slots = ["FAMILY", "ADDRLEN", "PORT", "SCOPE", "FLAGS", "OOBN", "COUNT"].map((s) => C[`SK_RECVMSG_INFO_${s}`]);
-    assert.deepEqual(slots, [0, 1, 2, 3, 4, 5, 6]);
+    const slots = ["FAMILY", "ADDRLEN", "PORT", "SCOPE", "FLAGS", "OOBN", "N", "COUNT"].map((s) => C[`SK_RECVMSG_INFO_${s}`]);
+    assert.deepEqual(slots, [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.equal(C.SK_MMSG_MAX, 64);
     assert.equal(C.SK_RECVMSG_FROM_SIZE, C.SK_SOCKADDR_UN_SIZE);
     assert.equal(C.SK_SIZEOF_INT, 4);
     assert.equal(C.SK_LITTLE_ENDIAN, new Uint8Array(new Uint16Array([1]).buffer)[0]);
