@@ -11,7 +11,7 @@ import { OpError, ErrWriteToConnected, errMissingAddress, type Addr } from "./er
 import { INFO_ADDRLEN, INFO_COUNT, INFO_FAMILY, INFO_FLAGS, INFO_N, INFO_OOBN, INFO_PORT, INFO_SCOPE, wrapSyscallError } from "./fd_posix.js";
 import { inetSockaddr, type InetAddr } from "./sockaddr_posix.js";
 import type { BatchReader, MsgReader } from "../poll/fd.js";
-import { batchScratch, batchSlot, mmsgMax } from "../poll/op.js";
+import { batchScratch, fromStride, infoStride, mmsgMax } from "../poll/batch.js";
 import { SocketConn, type Conn, type DeadlineTime } from "./conn.js";
 
 /** The result of a `readFrom`: bytes read and the sender (null when the kernel gave none). */
@@ -182,11 +182,10 @@ export abstract class PacketSocketConn<A extends Addr> extends SocketConn implem
       fill: (count: number): void => {
         for (let i = 0; i < count; i++) {
           const m = r.ms[i]!;
-          const slot = batchSlot(i);
-          const facts = info.subarray(slot.info, slot.info + INFO_COUNT);
-          m.n = facts[INFO_N]!;
-          m.flags = facts[INFO_FLAGS]!;
-          m.addr = this.sender(from.subarray(slot.from), facts);
+          const k = i * infoStride;
+          m.n = info[k + INFO_N]!;
+          m.flags = info[k + INFO_FLAGS]!;
+          m.addr = info[k + INFO_FAMILY] === 0 ? null : this.sender(from.subarray(i * fromStride), info.subarray(k, k + INFO_COUNT));
         }
       },
       mapReadError: (err: Error) => this.opError("read", wrapSyscallError("recvmmsg", err)),

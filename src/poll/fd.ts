@@ -28,10 +28,9 @@ import { LockQueue } from "./lock.js";
 import { Poller, READABLE, WRITABLE } from "./poller.js";
 import { defer, refill, spend } from "./budget.js";
 import { debug, debugEnabled, openFDs, addrString, waitTiming, type ActiveHandle, type FDStats, type OwnerFacts } from "./diag.js";
+import { BatchReadOp, BatchWriteOp, type BatchReader } from "./batch.js";
 import {
   AcceptOp,
-  BatchReadOp,
-  BatchWriteOp,
   MsgReadOp,
   MsgWriteOp,
   R,
@@ -41,7 +40,6 @@ import {
   WriteOp,
   WritevOp,
   maxRW,
-  type BatchReader,
   type Dir,
   type MsgReader,
   Op,
@@ -49,7 +47,8 @@ import {
   type WriteErrorMapper,
 } from "./op.js";
 
-export { Op, R, W, type BatchReader, type Dir, type MsgReader, type ReadErrorMapper, type WriteErrorMapper } from "./op.js";
+export { Op, R, W, type Dir, type MsgReader, type ReadErrorMapper, type WriteErrorMapper } from "./op.js";
+export type { BatchReader } from "./batch.js";
 
 /** Options of an {@link FD}. */
 export interface FDOptions {
