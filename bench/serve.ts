@@ -2,7 +2,8 @@
  * Serve: a framed echo server with 1,000 concurrent clients. Each client conn sends a request
  * (a 4-byte big-endian length, then 64 bytes), waits for the server to send the frame back,
  * and sends the next, so 1,000 requests are always in flight. The server is sockit's
- * `serve` (with the issue's options: maxConns, idleTimeout, readTimeout) or the same server on
+ * `serve` over `framed(lengthField())` conns (with the issue's options: maxConns, idleTimeout,
+ * readTimeout) or the same server on
  * Node core's `net.createServer` (with its idle timeout, `socket.setTimeout`); the load
  * generator is one Node core process, the same for both, so the figures compare the servers.
  * Server on CPU 1, load on CPU 0. The figures are requests/s and the 99th percentile of the
@@ -11,7 +12,7 @@
  */
 import net from "node:net";
 import { performance } from "node:perf_hooks";
-import { listen, type Conn } from "../src/index.js";
+import { framed, lengthField, listen, type FramedConn } from "../src/index.js";
 import { serve } from "../src/server/index.js";
 import { Child, alternate, clkTck, cpuTicks, emit, fdLimit, makeResult, runOnce, stdinEnd, type BenchOptions, type Impl, type Role, type Workload } from "./harness.js";
 import { nodeConnect, nodeListen } from "./endpoints.js";
@@ -20,8 +21,8 @@ import { nodeConnect, nodeListen } from "./endpoints.js";
 const payload = 64;
 /** Concurrent client conns (lowered to fit the fd limit). */
 const wantedConns = 1000;
-/** Read buffers are 64 KiB, as Node core's are. */
-const readSize = 64 * 1024;
+/** The longest frame the servers take (Node core reads into 64 KiB buffers). */
+const maxFrame = 64 * 1024;
 
 interface ServerArgs {
   impl: Impl;
@@ -52,26 +53,24 @@ function frames(buf: Uint8Array, end: number, each: (frame: Uint8Array) => void)
   return off;
 }
 
-/** sockitEcho is one conn's handler: read what arrives, send each whole frame back. */
-async function sockitEcho(c: Conn): Promise<void> {
-  const buf = new Uint8Array(readSize);
-  let end = 0;
-  const out: Uint8Array[] = [];
+/**
+ * sockitEcho is one conn's handler, written as the docs show: the server hands it a framed conn
+ * (`serve(ln, framed(lengthField()), handler)`), it takes each frame that is already buffered
+ * without waiting (`tryRead`) and waits only when none is, and writes each frame back (the
+ * encoder puts the length in front again).
+ */
+async function sockitEcho(f: FramedConn): Promise<void> {
   for (;;) {
-    const n = await c.read(buf.subarray(end));
-    if (n === null) return;
-    end += n;
-    const used = frames(buf, end, (f) => out.push(f));
-    for (const f of out.splice(0)) await c.write(f);
-    buf.copyWithin(0, used, end);
-    end -= used;
+    const frame = f.tryRead() ?? (await f.read());
+    if (frame === null) return;
+    await f.write(frame);
   }
 }
 
 /** sockitServer serves until its stdin closes; it answers `{ address }` first. */
 async function sockitServer(): Promise<void> {
   const ln = await listen("tcp", "127.0.0.1:0", { backlog: 2048 });
-  const srv = serve(ln, sockitEcho, { maxConns: 10_000, idleTimeout: 30_000, readTimeout: 5_000, onError: () => {} });
+  const srv = serve(ln, framed(lengthField({ length: 4, maxFrameLength: maxFrame })), sockitEcho, { maxConns: 10_000, idleTimeout: 30_000, readTimeout: 5_000, onError: () => {} });
   emit({ address: ln.addr().toString(), pid: process.pid });
   await stdinEnd();
   await srv.close();

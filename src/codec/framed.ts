@@ -4,10 +4,10 @@
  * written with one writev where the conn has it (every fd-based conn does).
  */
 import { FRAME, SKIP, type Codec, type FrameDecoder } from "./codec.js";
-import { encodeBatch } from "./batch.js";
+import { encodeBatch, encodeOne } from "./batch.js";
 import { ErrNoProgress } from "./errors.js";
 import { invalidArg, isBytes } from "../sys/args.js";
-import type { DeadlineTime } from "../poll/stream.js";
+import { hasCallbacks, readTo, writeFrom, type CallbackStream, type DeadlineTime } from "../poll/stream.js";
 
 /**
  * ByteStream is what {@link framed} and the bufio Reader work over: anything with Go's
@@ -46,6 +46,9 @@ export type Framer = <C extends ByteStream>(conn: C) => FramedConn<C>;
 /** Consecutive reads of 0 bytes, without an end, before a stream counts as broken (Go's bufio). */
 const maxEmptyReads = 100;
 
+/** The size of a FramedConn's staging buffer for writes of one small frame (made on first use). */
+const stageSize = 1280;
+
 /** Above this total, a batch for a conn without writev goes as sequential writes, not one copy. */
 const concatMax = 4 << 20;
 
@@ -76,6 +79,15 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
   #closed = false;
   #readTail: Promise<unknown> | null = null;
   #writeTail: Promise<unknown> | null = null;
+  /** The conn's callback forms of read and write (see `readTo` in poll/stream.ts), or null. */
+  readonly #io: CallbackStream | null;
+  /** The read that pulls through `#io`, at most one at a time: its promise's settlers. */
+  #pull: { resolve: (v: Uint8Array | null) => void; reject: (err: unknown) => void; empty: number; promise: Promise<unknown> | null } | null = null;
+  /** The staging buffer of one-frame writes through `#io`, reused while no such write holds it. */
+  #stage: Uint8Array | null = null;
+  #stageBusy = false;
+  /** The write from the staging buffer in flight: its promise's settlers and its total. */
+  #staged: { resolve: (n: number) => void; reject: (err: Error) => void; total: number } | null = null;
 
   /** @internal Use {@link framed}. */
   constructor(conn: C, codec: Codec, opts: FramedOptions = {}) {
@@ -90,6 +102,7 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
     if (!Number.isSafeInteger(size) || size < 16) throw invalidArg("bufferSize", "an integer of at least 16", size);
     this.#size = size;
     this.#cap = Math.max(this.#size, this.#dec.maxBuffer);
+    this.#io = hasCallbacks(conn) ? conn : null;
   }
 
   /** The codec this conn frames by. */
@@ -128,6 +141,7 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
         return Promise.reject(err);
       }
       if (v !== undefined) return Promise.resolve(v);
+      if (this.#io !== null) return this.#pullRead();
     }
     const prev = this.#readTail;
     const p = prev === null ? this.#read() : prev.then(() => this.#read(), () => this.#read());
@@ -195,8 +209,81 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
     }
   }
 
+  /**
+   * A read over a conn with callback forms, none in flight and no whole frame buffered: one
+   * promise in all, the conn's reads reporting to #pulled. It is the read in flight (#readTail)
+   * until it settles, so later reads queue behind it.
+   */
+  #pullRead(): Promise<Uint8Array | null> {
+    const p = new Promise<Uint8Array | null>((resolve, reject) => {
+      this.#pull = { resolve, reject, empty: 0, promise: null };
+      this.#pullMore();
+    });
+    // Unless it settled at once (the bytes were there), it is the read in flight.
+    if (this.#pull !== null) this.#readTail = this.#pull.promise = p;
+    return p;
+  }
+
+  /** Asks the conn for more bytes for the pulling read, room made as #fill makes it. */
+  #pullMore(): void {
+    this.#room(this.#dec.need);
+    const buf = this.#buf!;
+    this.#io![readTo](buf, this.#end, buf.length - this.#end, this.#pulled, this.#pullFailed);
+  }
+
+  /** A conn's read for the pulling read is done: settle it with a frame, or read again. */
+  readonly #pulled = (n: number | null): void => {
+    const pull = this.#pull!;
+    if (n === null) this.#eof = true;
+    else if (n > 0) this.#end += n;
+    else if (++pull.empty >= maxEmptyReads) return this.#pullFailed(ErrNoProgress);
+    let v: Uint8Array | null | undefined;
+    try {
+      v = this.#buffered();
+    } catch (err) {
+      return this.#pullFailed(err as Error);
+    }
+    if (v === undefined) return this.#pullMore();
+    this.#pullEnd();
+    pull.resolve(v);
+  };
+
+  readonly #pullFailed = (err: Error): void => {
+    const pull = this.#pull!;
+    this.#pullEnd();
+    pull.reject(err);
+  };
+
+  #pullEnd(): void {
+    // A read that came while this one was in flight is queued behind it and is the tail now.
+    if (this.#readTail === this.#pull!.promise) this.#readTail = null;
+    this.#pull = null;
+  }
+
   /** Reads more bytes, first making room for `need` bytes from the start of the buffered ones. */
   async #fill(need: number): Promise<void> {
+    this.#room(need);
+    const buf = this.#buf!;
+    for (let empty = 0; ; empty++) {
+      const n = await this.conn.read(buf.subarray(this.#end));
+      if (n === null) {
+        this.#eof = true;
+        return;
+      }
+      if (n > 0) {
+        this.#end += n;
+        return;
+      }
+      if (empty + 1 >= maxEmptyReads) throw ErrNoProgress;
+    }
+  }
+
+  /**
+   * Makes room in the read buffer for `need` bytes from the start of the buffered ones (and
+   * for a read of a worthwhile size): moves them to the front, or grows the buffer up to the
+   * codec's bound, or shrinks one grown for a large frame once it is empty.
+   */
+  #room(need: number): void {
     let buf = this.#buf!;
     const have = this.#end - this.#start;
     if (have === 0) {
@@ -215,18 +302,6 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
       }
       this.#start = 0;
       this.#end = have;
-    }
-    for (let empty = 0; ; empty++) {
-      const n = await this.conn.read(buf.subarray(this.#end));
-      if (n === null) {
-        this.#eof = true;
-        return;
-      }
-      if (n > 0) {
-        this.#end += n;
-        return;
-      }
-      if (empty + 1 >= maxEmptyReads) throw ErrNoProgress;
     }
   }
 
@@ -286,11 +361,53 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
    * @example
    * await f.writeMany(messages); // 1,000 small frames: one syscall where the kernel takes them
    */
-  async writeMany(frames: readonly Uint8Array[]): Promise<number> {
-    if (!Array.isArray(frames)) throw invalidArg("frames", "an Array of Uint8Array", frames);
-    const { bufs, total } = encodeBatch(this.#codec.encoder, frames);
+  writeMany(frames: readonly Uint8Array[]): Promise<number> {
+    if (!Array.isArray(frames)) return Promise.reject(invalidArg("frames", "an Array of Uint8Array", frames));
+    const io = this.#io;
+    if (io !== null && frames.length === 1 && !this.#stageBusy) {
+      // One small frame over a conn with callback forms: staged in a reused buffer, written
+      // with no promise but this call's.
+      const stage = (this.#stage ??= new Uint8Array(stageSize));
+      let n: number;
+      try {
+        n = encodeOne(this.#codec.encoder, frames[0], stage);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (n >= 0) {
+        this.#stageBusy = true;
+        return new Promise<number>((resolve, reject) => {
+          this.#staged = { resolve, reject, total: n };
+          io[writeFrom](stage, 0, n, this.#stagedDone, this.#stagedFailed);
+        });
+      }
+    }
+    let batch: ReturnType<typeof encodeBatch>;
+    try {
+      batch = encodeBatch(this.#codec.encoder, frames);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return batch.bufs.length === 0 ? Promise.resolve(0) : this.#writeBufs(batch.bufs, batch.total);
+  }
+
+  readonly #stagedDone = (): void => {
+    const w = this.#staged!;
+    this.#staged = null;
+    this.#stageBusy = false;
+    w.resolve(w.total);
+  };
+
+  readonly #stagedFailed = (err: Error): void => {
+    const w = this.#staged!;
+    this.#staged = null;
+    this.#stageBusy = false;
+    w.reject(err);
+  };
+
+  /** Writes encoded buffers: one writev where the conn has it, else in order under this conn's write lock. */
+  async #writeBufs(bufs: Uint8Array[], total: number): Promise<number> {
     const c = this.conn;
-    if (bufs.length === 0) return 0;
     if (typeof c.writev === "function") {
       await (bufs.length === 1 && typeof c.write === "function" ? c.write(bufs[0]!) : c.writev(bufs));
       return total;

@@ -179,9 +179,16 @@ export class FD {
    * (the conn's OpError wrapping) before rejecting.
    */
   read(p: Uint8Array, off: number, len: number, mapper?: ReadErrorMapper): Promise<number | null> {
-    return new Promise<number | null>((resolve, reject) => {
-      this.#start(new ReadOp(resolve, reject, p, off, (this.#flags & STREAM) !== 0 && len > maxRW ? maxRW : len, mapper));
-    });
+    return new Promise<number | null>((resolve, reject) => this.readTo(p, off, len, mapper, resolve, reject));
+  }
+
+  /**
+   * readTo is read reporting to callbacks instead of a promise, for a layer that makes one
+   * promise of its own per call (see `readTo` in stream.ts): `done` or `fail` runs once,
+   * perhaps before readTo returns, and must not throw.
+   */
+  readTo(p: Uint8Array, off: number, len: number, mapper: ReadErrorMapper | undefined, done: (n: number | null) => void, fail: (err: Error) => void): void {
+    this.#start(new ReadOp(done, fail, p, off, (this.#flags & STREAM) !== 0 && len > maxRW ? maxRW : len, mapper));
   }
 
   /**
@@ -222,10 +229,13 @@ export class FD {
    * written before it.
    */
   write(p: Uint8Array, off: number, len: number, mapper: WriteErrorMapper): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      const f = this.#flags;
-      this.#start(new WriteOp(resolve, reject, p, off, len, mapper, (f & SEND) !== 0, (f & STREAM) !== 0));
-    });
+    return new Promise<number>((resolve, reject) => this.writeFrom(p, off, len, mapper, resolve, reject));
+  }
+
+  /** writeFrom is write reporting to callbacks, as {@link FD.readTo} is read. */
+  writeFrom(p: Uint8Array, off: number, len: number, mapper: WriteErrorMapper, done: (n: number) => void, fail: (err: Error) => void): void {
+    const f = this.#flags;
+    this.#start(new WriteOp(done, fail, p, off, len, mapper, (f & SEND) !== 0, (f & STREAM) !== 0));
   }
 
   /**

@@ -44,6 +44,30 @@ export function canHalfClose<T extends object>(c: T): c is T & HalfCloser {
   return typeof h.closeWrite === "function" && typeof h.closeRead === "function";
 }
 
+/**
+ * @internal The callback forms of a stream's read and write: `[readTo](p, off, len, done,
+ * fail)` reads into `p[off, off+len)` and `[writeFrom](p, off, len, done, fail)` writes all of
+ * it, each calling `done` (the count; null at end of stream) or `fail` once, perhaps before
+ * returning; the callbacks must not throw. They are the stream's read and write without the
+ * promise, for the layers built on a stream (a served conn, a framed conn) that make one
+ * promise of their own per call instead of chaining one onto the stream's.
+ */
+export const readTo: unique symbol = Symbol("sockit.readTo");
+/** @internal See {@link readTo}. */
+export const writeFrom: unique symbol = Symbol("sockit.writeFrom");
+
+/** @internal A stream with the callback forms of read and write; see {@link readTo}. */
+export interface CallbackStream {
+  [readTo](p: Uint8Array, off: number, len: number, done: (n: number | null) => void, fail: (err: Error) => void): void;
+  [writeFrom](p: Uint8Array, off: number, len: number, done: (n: number) => void, fail: (err: Error) => void): void;
+}
+
+/** @internal hasCallbacks reports whether `c` has the callback forms of read and write. */
+export function hasCallbacks<T extends object>(c: T): c is T & CallbackStream {
+  const s = c as Partial<CallbackStream>;
+  return typeof s[readTo] === "function" && typeof s[writeFrom] === "function";
+}
+
 /** The buffer chunk iteration reads into. */
 const chunkSize = 64 * 1024;
 
@@ -136,7 +160,7 @@ export abstract class FDDeadlines extends FDOwner {
 }
 
 /** FDStream is the read/write half of an fd owner, with its deadlines; see the module comment. */
-export abstract class FDStream extends FDDeadlines implements ReadErrorMapper, WriteErrorMapper {
+export abstract class FDStream extends FDDeadlines implements ReadErrorMapper, WriteErrorMapper, CallbackStream {
   /**
    * read reads up to `p.length` bytes into `p`: the count, or null at end of stream (Go's
    * `io.EOF`). Concurrent reads are served whole, in call order. A `p` that is not a
@@ -162,6 +186,16 @@ export abstract class FDStream extends FDDeadlines implements ReadErrorMapper, W
   write(p: Uint8Array): Promise<number> {
     if (!isBytes(p)) return Promise.reject(invalidArg("p", "a Uint8Array", p));
     return this.pfd.write(p, 0, p.length, this);
+  }
+
+  /** @internal The callback form of read; see {@link readTo}. */
+  [readTo](p: Uint8Array, off: number, len: number, done: (n: number | null) => void, fail: (err: Error) => void): void {
+    this.pfd.readTo(p, off, len, this, done, fail);
+  }
+
+  /** @internal The callback form of write; see {@link readTo}. */
+  [writeFrom](p: Uint8Array, off: number, len: number, done: (n: number) => void, fail: (err: Error) => void): void {
+    this.pfd.writeFrom(p, off, len, this, done, fail);
   }
 
   /**

@@ -4,7 +4,8 @@
  * read and write timeouts and the idle timeout of Go's http.Server live for a raw conn (Go
  * tracks them in its HTTP read loop, which a byte stream does not have).
  */
-import { readChunks } from "../poll/stream.js";
+import { hasCallbacks, readChunks, readTo, writeFrom, type CallbackStream } from "../poll/stream.js";
+import { invalidArg, isBytes } from "../sys/args.js";
 import { deadlineMs, canHalfClose, type Conn, type DeadlineTime } from "../net/conn.js";
 import type { Addr } from "../net/errors.js";
 
@@ -37,6 +38,12 @@ export interface ConnOwner {
   idled(): void;
 }
 
+/** promised makes one call of a callback-form read or write on all of `p` a promise. */
+function promised<T>(call: (p: Uint8Array, off: number, len: number, done: (v: T) => void, fail: (err: Error) => void) => void, p: Uint8Array): Promise<T> {
+  if (!isBytes(p)) return Promise.reject(invalidArg("p", "a Uint8Array", p));
+  return new Promise<T>((resolve, reject) => call(p, 0, p.length, resolve, reject));
+}
+
 /**
  * ServerConn is a conn being served by {@link serve}: it reads and writes through the accepted
  * conn (`conn`), keeping its {@link ConnState} and applying the server's timeouts, and it is
@@ -53,7 +60,7 @@ export interface ConnOwner {
  *
  * Go: the counterpart is http.Server's unexported `conn`, whose `rwc` is `conn` here.
  */
-export class ServerConn<C extends Conn = Conn> implements Conn {
+export class ServerConn<C extends Conn = Conn> implements Conn, Partial<CallbackStream> {
   readonly #conn: C;
   readonly #owner: ConnOwner;
   #state: ConnState = "new";
@@ -88,6 +95,24 @@ export class ServerConn<C extends Conn = Conn> implements Conn {
         return wv.call(conn, bufs).then(this.#writeDone, this.#writeFailed);
       };
     }
+    if (hasCallbacks(conn)) {
+      // The conn's callback forms, so that a framed conn on this one, and this one's own read
+      // and write, make one promise per call rather than one per layer.
+      this[readTo] = (p, off, len, done, fail) => {
+        this.#readStart();
+        conn[readTo](p, off, len, (n) => done(this.#readDone(n)), (err) => {
+          this.#reading--;
+          fail(err);
+        });
+      };
+      this[writeFrom] = (p, off, len, done, fail) => {
+        this.#writeStart();
+        conn[writeFrom](p, off, len, (n) => done(this.#writeDone(n)), (err) => {
+          this.#writeEnd();
+          fail(err);
+        });
+      };
+    }
     if (canHalfClose(conn)) {
       this.closeWrite = () => conn.closeWrite();
       this.closeRead = () => conn.closeRead();
@@ -116,11 +141,26 @@ export class ServerConn<C extends Conn = Conn> implements Conn {
    * the caller's deadline, if earlier), and bytes read make the conn "active".
    */
   read(p: Uint8Array): Promise<number | null> {
+    const rt = this[readTo];
+    if (rt !== undefined) return promised(rt, p);
+    this.#readStart();
+    // then() with callbacks made once, not an async function: one promise per call, no more.
+    return this.#conn.read(p).then(this.#readDone, this.#readFailed);
+  }
+
+  /**
+   * @internal The callback form of read, present where the accepted conn has one (every
+   * fd-based conn): tracked as read is; see `readTo` in poll/stream.ts.
+   */
+  [readTo]?: CallbackStream[typeof readTo];
+
+  /** @internal The callback form of write, tracked as write is; see {@link ServerConn.read}. */
+  [writeFrom]?: CallbackStream[typeof writeFrom];
+
+  #readStart(): void {
     this.#reading++;
     if (this.#writing === 0 && !this.#unanswered) this.#toIdle();
     else if (this.#owner.readTimeout > 0) this.#applyRead(Date.now() + this.#owner.readTimeout);
-    // then() with callbacks made once, not an async function: one promise per call, no more.
-    return this.#conn.read(p).then(this.#readDone, this.#readFailed);
   }
 
   readonly #readDone = (n: number | null): number | null => {
@@ -143,6 +183,8 @@ export class ServerConn<C extends Conn = Conn> implements Conn {
    * earlier). Once it has finished, what was read counts as answered.
    */
   write(p: Uint8Array): Promise<number> {
+    const wf = this[writeFrom];
+    if (wf !== undefined) return promised(wf, p);
     this.#writeStart();
     return this.#conn.write(p).then(this.#writeDone, this.#writeFailed);
   }

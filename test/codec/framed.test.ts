@@ -102,6 +102,41 @@ describe("framed", () => {
     await z.close();
   });
 
+  it("reads queued behind a waiting read are served in call order, one frame each", async () => {
+    const [a, z] = await socketpair("unix");
+    const f = framed(z, lengthField({ length: 1 }));
+    const w = framed(a, lengthField({ length: 1 }));
+    const r1 = f.read();
+    const r2 = f.read();
+    await w.write(b("one"));
+    assert.equal(Buffer.from((await within(r1, 2000, "r1"))!).toString(), "one");
+    // r2 still waits; a read made now must queue behind it, not take its frame.
+    const r3 = f.read();
+    assert.equal(f.tryRead(), undefined, "a read in flight goes first");
+    await w.writeMany([b("two"), b("three")]);
+    assert.equal(Buffer.from((await within(r2, 2000, "r2"))!).toString(), "two");
+    assert.equal(Buffer.from((await within(r3, 2000, "r3"))!).toString(), "three");
+    await a.close();
+    assert.equal(await f.read(), null);
+    await z.close();
+  });
+
+  it("small writes made while one waits on a full socket keep their bytes and their order", async () => {
+    const [a, z] = await socketpair("unix");
+    const w = framed(a, lengthField({ length: 4, maxFrameLength: 4 << 20 }));
+    const r = framed(z, lengthField({ length: 4, maxFrameLength: 4 << 20 }), { copy: true });
+    const big = Buffer.alloc(2 << 20, 9); // more than the socket holds: it waits for the reader
+    const smalls = ["alpha", "bravo", "charlie", "delta"].map((s) => b(s.repeat(50)));
+    const writes = [w.write(big), ...smalls.map((s) => w.write(s))];
+    const got = await within(take(r, 5), 10_000, "five frames");
+    assert.equal(got.length, 5);
+    assert.ok(got[0]!.equals(big), "the big frame");
+    for (let i = 0; i < smalls.length; i++) assert.ok(got[i + 1]!.equals(smalls[i]!), `small frame ${i}`);
+    assert.deepEqual(await Promise.all(writes), [big.length + 4, ...smalls.map((s) => s.length + 4)]);
+    await a.close();
+    await z.close();
+  });
+
   it("tryRead throws what read rejects with: a frame too long, a stream cut inside a frame", async () => {
     const [a, z] = await socketpair("unix");
     const f = framed(z, lengthField({ length: 1, maxFrameLength: 4 }));

@@ -79,6 +79,20 @@ describe("serve", () => {
     await srv.close();
   });
 
+  it("a ServerConn's read and write reject a buffer that is not a Uint8Array with a TypeError", async () => {
+    const seen: string[] = [];
+    const srv = serve(await listen("tcp", "127.0.0.1:0"), async (c) => {
+      for (const call of [() => c.read("x" as unknown as Uint8Array), () => c.write(42 as unknown as Uint8Array)]) {
+        await call().catch((err: NodeJS.ErrnoException) => seen.push(`${err.name} ${err.code}`));
+      }
+      await c.write(enc("ok"));
+    });
+    await using c = await dial("tcp", srv.addr().toString());
+    assert.equal((await within(readFull(c, 2), 2000, "the reply")).toString(), "ok");
+    assert.deepEqual(seen, ["TypeError ERR_INVALID_ARG_TYPE", "TypeError ERR_INVALID_ARG_TYPE"]);
+    await srv.close();
+  });
+
   it("a handler error without onError is counted, not printed, and not an unhandled rejection", async () => {
     const srv = serve(await listen("tcp", "127.0.0.1:0"), async () => {
       throw new Error("quiet");
