@@ -36,7 +36,7 @@ async function unixToTCP(serve: (s: net.Socket) => void, body: (c: net.Socket, g
   }
 }
 
-test("unix-listen <-> tcp: the side that ends first still gets 50 MB from the other, spliced", async () => {
+test("unix-listen <-> tcp: the side that ends first still gets 50 MB from the other, through a buffer", async () => {
   const big = randomBytes(50 * 1024 * 1024);
   let serverGot: Promise<Buffer> = Promise.resolve(Buffer.alloc(0));
   // The tcp peer ends its side at once, then reads all the client sends.
@@ -50,7 +50,8 @@ test("unix-listen <-> tcp: the side that ends first still gets 50 MB from the ot
     assert.equal(sha256(await within(serverGot, 20_000, "50 MB at the server")), sha256(big));
     const r = await cmd.done;
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /\(1->2 splice, 2->1 splice\)/);
+    // A TCP socket and another socket: buffered, which measured faster than splice (copy.ts).
+    assert.match(r.stderr, /\(1->2 buffered, 2->1 buffered\)/);
     assert.match(r.stderr, new RegExp(`closed: 1->2 ${big.length} bytes, 2->1 3 bytes`));
   });
 });

@@ -67,9 +67,10 @@ function socat(args: string[], stdin: Buffer | null = null, limitMs = 30_000): S
 test("socat UNIX-LISTEN echoes 20 MB through relay tcp-listen <-> unix:, half-close passed on", async (t) => {
   if (noSocat !== null) return t.skip(noSocat);
   const path = testUnixAddr();
-  // EXEC:cat, not PIPE: with socat echoing through its own single pipe this stalled in about
-  // half the runs (socat no longer reading its socket while the relay waited to write to it);
-  // whether socat's self-loop or the relay is at fault is not settled yet (closing note).
+  // EXEC:cat, not PIPE: socat's PIPE echo deadlocks itself under bulk data, whatever relays
+  // to it. It writes up to -b bytes to its own pipe with a blocking write once the pipe polls
+  // writable (4 KiB free), and, the pipe's only reader, never returns (seen: socat in
+  // anon_pipe_write, in 4 of 6 runs with socat itself as the relay in front of it).
   const echo = socat(["-t", "5", "-b", "65536", `UNIX-LISTEN:${path}`, "EXEC:cat"]);
   try {
     await waitFor(() => (existsSync(path) ? true : null), "socat's socket file");
