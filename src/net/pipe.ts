@@ -4,9 +4,9 @@
  * (as many reads as that takes); reads and writes queue in call order; deadlines, close and
  * Go's texts are Go's (net/pipe.go).
  */
-import { Sentinel, ErrDeadlineExceeded } from "../poll/errors.js";
+import { Sentinel, ErrDeadlineExceeded, abortError } from "../poll/errors.js";
 import { Deadline } from "../poll/deadline.js";
-import { deadlineMs, type DeadlineTime } from "../poll/stream.js";
+import { deadlineMs, readSignal, type DeadlineTime } from "../poll/stream.js";
 import { invalidArg, isBytes } from "../sys/args.js";
 import { OpError, type Addr } from "./errors.js";
 import type { Conn } from "./conn.js";
@@ -70,12 +70,32 @@ export class PipeConn implements Conn {
    * the read deadline with "read pipe: i/o timeout".
    */
   read(p: Uint8Array): Promise<number | null> {
+    return this[readSignal](p, undefined);
+  }
+
+  /** @internal read, ended by an abort of `signal` while it waits (taking nothing); see `readSignal`. */
+  [readSignal](p: Uint8Array, signal: AbortSignal | undefined): Promise<number | null> {
     if (!isBytes(p)) return Promise.reject(invalidArg("p", "a Uint8Array", p));
     if (this.#closed) return Promise.reject(ErrClosedPipe);
     if (this.#peer.#closed) return Promise.resolve(null);
     if (this.#rDeadline.expired) return Promise.reject(new OpError("read", "pipe", null, null, ErrDeadlineExceeded));
+    if (signal?.aborted) return Promise.reject(abortError(signal.reason));
     return new Promise((resolve, reject) => {
-      this.#reads.push({ p, resolve, reject });
+      const r: PendingRead = { p, resolve, reject };
+      if (signal !== undefined) {
+        const onAbort = (): void => {
+          const i = this.#reads.indexOf(r);
+          // A read the peer's write has met is settled already; a waiting one leaves the line.
+          if (i < 0) return;
+          this.#reads.splice(i, 1);
+          reject(abortError(signal.reason));
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        const off = (): void => signal.removeEventListener("abort", onAbort);
+        r.resolve = (n) => (off(), resolve(n));
+        r.reject = (err) => (off(), reject(err));
+      }
+      this.#reads.push(r);
       this.#peer.#pump();
     });
   }

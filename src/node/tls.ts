@@ -6,8 +6,8 @@
  * (close_notify, reading on), and `close`, which sends close_notify before the conn goes.
  */
 import tls from "node:tls";
-import { ErrClosed, ErrDeadlineExceeded } from "../poll/errors.js";
-import { deadlineMs, type DeadlineTime } from "../poll/stream.js";
+import { ErrClosed, ErrDeadlineExceeded, abortError } from "../poll/errors.js";
+import { deadlineMs, readSignal, type DeadlineTime } from "../poll/stream.js";
 import { LongTimer } from "../poll/deadline.js";
 import { OpError, type Addr } from "../net/errors.js";
 import type { Conn } from "../net/conn.js";
@@ -135,8 +135,23 @@ export class TLSConn implements Conn {
    * read reads decrypted bytes into `p`: how many, or null once the peer has closed its side
    * (close_notify, or the conn's end). A passed read deadline rejects with "i/o timeout".
    */
-  async read(p: Uint8Array): Promise<number | null> {
+  read(p: Uint8Array): Promise<number | null> {
+    return this[readSignal](p, undefined);
+  }
+
+  /** @internal read, ended by an abort of `signal` while it waits (taking nothing); see `readSignal`. */
+  async [readSignal](p: Uint8Array, signal: AbortSignal | undefined): Promise<number | null> {
     if (!isBytes(p)) throw invalidArg("p", "a Uint8Array", p);
+    const onAbort = (): void => this.#r.wake();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await this.#read(p, signal);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async #read(p: Uint8Array, signal: AbortSignal | undefined): Promise<number | null> {
     for (;;) {
       if (this.#closed) throw this.#opError("read", ErrClosed);
       const chunk = this.#pending ?? (this.socket.read() as Buffer | null);
@@ -149,6 +164,7 @@ export class TLSConn implements Conn {
       if (this.#error !== null) throw this.#error;
       if (this.#ended || this.socket.destroyed) return null;
       if (this.#r.passed()) throw this.#opError("read", ErrDeadlineExceeded);
+      if (signal?.aborted) throw abortError(signal.reason);
       await this.#r.wait();
     }
   }

@@ -18,6 +18,7 @@ import { E, syscallError } from "../sys/errors.js";
 import { invalidArg } from "../sys/args.js";
 import { FDOwner } from "./owner.js";
 import { abortError } from "./errors.js";
+import { readSignal } from "./stream.js";
 
 /** What copy reads from: any owner or conn with Go's Read. */
 export interface CopySource {
@@ -198,7 +199,9 @@ async function bufferedCopy(dst: CopySink, src: CopySource, run: Run): Promise<n
   for (;;) {
     if (signal?.aborted) throw abortError(signal.reason);
     step.side = "read";
-    const n = await src.read(buf);
+    // A stream whose waits are not an FD's ends its read at the abort itself (readSignal).
+    const rs = (src as Partial<Record<typeof readSignal, (p: Uint8Array, s: AbortSignal | undefined) => Promise<number | null>>>)[readSignal];
+    const n = await (rs !== undefined && signal !== undefined ? rs.call(src, buf, signal) : src.read(buf));
     if (n === null) return total;
     if (n === 0) continue;
     step.side = "write";

@@ -56,6 +56,13 @@ export const readTo: unique symbol = Symbol("sockit.readTo");
 /** @internal See {@link readTo}. */
 export const writeFrom: unique symbol = Symbol("sockit.writeFrom");
 
+/**
+ * @internal `[readSignal](p, signal)`: a stream's read that an abort of `signal` ends, before the
+ * read has taken any byte (so none is lost), rejecting with Go's "operation was canceled". For
+ * the streams whose waits are not an FD's (TLSConn, netPipe), so that copy() can stop them.
+ */
+export const readSignal: unique symbol = Symbol("sockit.readSignal");
+
 /** @internal A stream with the callback forms of read and write; see {@link readTo}. */
 export interface CallbackStream {
   [readTo](p: Uint8Array, off: number, len: number, done: (n: number | null) => void, fail: (err: Error) => void): void;

@@ -12,10 +12,12 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { copy, copyCounters, dial, errorIs, ErrDeadlineExceeded, listen, netPipe, openFile, pipe, O_APPEND, O_CREATE, O_TRUNC, O_WRONLY, type Conn } from "../../src/index.js";
+import { fileURLToPath } from "node:url";
+import { copy, copyCounters, dial, errorIs, ErrDeadlineExceeded, listen, netPipe, openFile, pipe, tlsClient, tlsServer, O_APPEND, O_CREATE, O_TRUNC, O_WRONLY, type Conn } from "../../src/index.js";
 import { copyPath } from "../../src/poll/copy.js";
-import { guardFdLeaks, readAll, testUnixAddr } from "../helpers.js";
+import { guardFdLeaks, readAll, testUnixAddr, within } from "../helpers.js";
 
+const b = (s: string): Uint8Array => new TextEncoder().encode(s);
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 /** connPair gives the two ends of one conn on `network`. */
@@ -184,6 +186,32 @@ describe("copy", () => {
     assert.equal(m, small.length);
     assert.equal(reported, m);
     assert.equal(sha(got2), sha(small));
+  });
+
+  it("stops on abort while a netPipe or TLS source waits for a silent peer, losing no byte", async () => {
+    const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../test/fixtures/tls/${name}`, import.meta.url)));
+    await using ln = await listen("tcp", "127.0.0.1:0");
+    const accepted = ln.accept().then((raw) => tlsServer(raw, { key: fixture("server.key"), cert: fixture("server.crt") }));
+    const tc = tlsClient(await dial("tcp", ln.addr().toString()), { ca: fixture("ca.crt"), servername: "sockit.test" });
+    const ts = await accepted;
+    const [pa, pb] = netPipe();
+    const [sink, sinkPeer] = netPipe();
+    try {
+      for (const [name, peer, src] of [["netPipe", pa, pb], ["TLS", tc, ts]] as const) {
+        const ac = new AbortController();
+        const p = copy(sink, src, { signal: ac.signal, closeWrite: false });
+        setTimeout(() => ac.abort(), 30);
+        await assert.rejects(within(p, 2000, `${name}: the abort`), /operation was canceled/);
+        // The aborted copy took nothing: what the peer sends now is the source's to read.
+        const sent = peer.write(b(`after ${name}`));
+        const buf = new Uint8Array(64);
+        const n = await within(src.read(buf), 2000, `${name}: a read after the abort`);
+        await sent;
+        assert.equal(Buffer.from(buf.subarray(0, n ?? 0)).toString(), `after ${name}`);
+      }
+    } finally {
+      for (const o of [tc, ts, pa, pb, sink, sinkPeer]) await o.close().catch(() => {});
+    }
   });
 
   for (const network of ["tcp", "unix"] as const) {
