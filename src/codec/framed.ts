@@ -85,8 +85,7 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
   #pull: { resolve: (v: Uint8Array | null) => void; reject: (err: unknown) => void; empty: number; promise: Promise<unknown> | null } | null = null;
   /** The staging buffer of one-frame writes through `#io`, reused while no such write holds it. */
   #stage: Uint8Array | null = null;
-  #stageBusy = false;
-  /** The write from the staging buffer in flight: its promise's settlers and its total. */
+  /** The write from the staging buffer in flight (null: the buffer is free): its promise's settlers and its total. */
   #staged: { resolve: (n: number) => void; reject: (err: Error) => void; total: number } | null = null;
 
   /** @internal Use {@link framed}. */
@@ -132,8 +131,7 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
    */
   read(): Promise<Uint8Array | null> {
     if (this.#readTail === null) {
-      // The fast path: a whole frame is buffered and no read is in flight, so no I/O and no
-      // queueing; one promise per frame.
+      // No read in flight: a buffered frame at once, else one pull, with no queueing.
       let v: Uint8Array | null | undefined;
       try {
         v = this.#buffered();
@@ -141,10 +139,17 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
         return Promise.reject(err);
       }
       if (v !== undefined) return Promise.resolve(v);
-      if (this.#io !== null) return this.#pullRead();
+      const p = this.#pullRead();
+      // Unless it settled at once (the bytes were there), it is the read in flight, until
+      // #pullEnd (a later read queues behind it).
+      if (this.#pull !== null) this.#readTail = this.#pull.promise = p;
+      return p;
     }
-    const prev = this.#readTail;
-    const p = prev === null ? this.#read() : prev.then(() => this.#read(), () => this.#read());
+    const next = (): Promise<Uint8Array | null> | Uint8Array | null => {
+      const v = this.#buffered(); // null is the end, a result like a frame
+      return v !== undefined ? v : this.#pullRead();
+    };
+    const p = this.#readTail.then(next, next);
     this.#readTail = p;
     const clear = (): void => {
       if (this.#readTail === p) this.#readTail = null;
@@ -201,34 +206,31 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
     }
   }
 
-  async #read(): Promise<Uint8Array | null> {
-    for (;;) {
-      const v = this.#buffered();
-      if (v !== undefined) return v;
-      await this.#fill(this.#dec.need);
-    }
-  }
-
   /**
-   * A read over a conn with callback forms, none in flight and no whole frame buffered: one
-   * promise in all, the conn's reads reporting to #pulled. It is the read in flight (#readTail)
-   * until it settles, so later reads queue behind it.
+   * A read with no whole frame buffered and, its turn come, none in flight: one promise in
+   * all, the conn's reads reporting to #pulled, through the conn's callback form where it has
+   * one (so no promise of the conn's either).
    */
   #pullRead(): Promise<Uint8Array | null> {
-    const p = new Promise<Uint8Array | null>((resolve, reject) => {
+    return new Promise<Uint8Array | null>((resolve, reject) => {
       this.#pull = { resolve, reject, empty: 0, promise: null };
       this.#pullMore();
     });
-    // Unless it settled at once (the bytes were there), it is the read in flight.
-    if (this.#pull !== null) this.#readTail = this.#pull.promise = p;
-    return p;
   }
 
-  /** Asks the conn for more bytes for the pulling read, room made as #fill makes it. */
+  /** Asks the conn for more bytes for the pulling read, first making room for what the decoder needs. */
   #pullMore(): void {
     this.#room(this.#dec.need);
     const buf = this.#buf!;
-    this.#io![readTo](buf, this.#end, buf.length - this.#end, this.#pulled, this.#pullFailed);
+    const io = this.#io;
+    if (io !== null) return io[readTo](buf, this.#end, buf.length - this.#end, this.#pulled, this.#pullFailed);
+    let read: Promise<number | null>;
+    try {
+      read = this.conn.read(buf.subarray(this.#end));
+    } catch (err) {
+      return this.#pullFailed(err as Error);
+    }
+    read.then(this.#pulled, this.#pullFailed);
   }
 
   /** A conn's read for the pulling read is done: settle it with a frame, or read again. */
@@ -255,27 +257,10 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
   };
 
   #pullEnd(): void {
-    // A read that came while this one was in flight is queued behind it and is the tail now.
+    // A read that came while this one was in flight is queued behind it and is the tail now
+    // (a queued read's own pull has no promise here: its chain clears the tail itself).
     if (this.#readTail === this.#pull!.promise) this.#readTail = null;
     this.#pull = null;
-  }
-
-  /** Reads more bytes, first making room for `need` bytes from the start of the buffered ones. */
-  async #fill(need: number): Promise<void> {
-    this.#room(need);
-    const buf = this.#buf!;
-    for (let empty = 0; ; empty++) {
-      const n = await this.conn.read(buf.subarray(this.#end));
-      if (n === null) {
-        this.#eof = true;
-        return;
-      }
-      if (n > 0) {
-        this.#end += n;
-        return;
-      }
-      if (empty + 1 >= maxEmptyReads) throw ErrNoProgress;
-    }
   }
 
   /**
@@ -364,7 +349,7 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
   writeMany(frames: readonly Uint8Array[]): Promise<number> {
     if (!Array.isArray(frames)) return Promise.reject(invalidArg("frames", "an Array of Uint8Array", frames));
     const io = this.#io;
-    if (io !== null && frames.length === 1 && !this.#stageBusy) {
+    if (io !== null && frames.length === 1 && this.#staged === null) {
       // One small frame over a conn with callback forms: staged in a reused buffer, written
       // with no promise but this call's.
       const stage = (this.#stage ??= new Uint8Array(stageSize));
@@ -375,7 +360,6 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
         return Promise.reject(err);
       }
       if (n >= 0) {
-        this.#stageBusy = true;
         return new Promise<number>((resolve, reject) => {
           this.#staged = { resolve, reject, total: n };
           io[writeFrom](stage, 0, n, this.#stagedDone, this.#stagedFailed);
@@ -394,14 +378,12 @@ export class FramedConn<C extends ByteStream = ByteStream> implements AsyncItera
   readonly #stagedDone = (): void => {
     const w = this.#staged!;
     this.#staged = null;
-    this.#stageBusy = false;
     w.resolve(w.total);
   };
 
   readonly #stagedFailed = (err: Error): void => {
     const w = this.#staged!;
     this.#staged = null;
-    this.#stageBusy = false;
     w.reject(err);
   };
 

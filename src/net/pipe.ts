@@ -70,11 +70,15 @@ export class PipeConn implements Conn {
    * the read deadline with "read pipe: i/o timeout".
    */
   read(p: Uint8Array): Promise<number | null> {
-    return this[readSignal](p, undefined);
+    return this.#read(p, undefined);
   }
 
   /** @internal read, ended by an abort of `signal` while it waits (taking nothing); see `readSignal`. */
-  [readSignal](p: Uint8Array, signal: AbortSignal | undefined): Promise<number | null> {
+  [readSignal](p: Uint8Array, signal: AbortSignal): Promise<number | null> {
+    return this.#read(p, signal);
+  }
+
+  #read(p: Uint8Array, signal: AbortSignal | undefined): Promise<number | null> {
     if (!isBytes(p)) return Promise.reject(invalidArg("p", "a Uint8Array", p));
     if (this.#closed) return Promise.reject(ErrClosedPipe);
     if (this.#peer.#closed) return Promise.resolve(null);

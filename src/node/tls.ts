@@ -136,22 +136,22 @@ export class TLSConn implements Conn {
    * (close_notify, or the conn's end). A passed read deadline rejects with "i/o timeout".
    */
   read(p: Uint8Array): Promise<number | null> {
-    return this[readSignal](p, undefined);
+    return this.#read(p, undefined);
   }
 
   /** @internal read, ended by an abort of `signal` while it waits (taking nothing); see `readSignal`. */
-  async [readSignal](p: Uint8Array, signal: AbortSignal | undefined): Promise<number | null> {
-    if (!isBytes(p)) throw invalidArg("p", "a Uint8Array", p);
+  async [readSignal](p: Uint8Array, signal: AbortSignal): Promise<number | null> {
     const onAbort = (): void => this.#r.wake();
-    signal?.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", onAbort, { once: true });
     try {
       return await this.#read(p, signal);
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      signal.removeEventListener("abort", onAbort);
     }
   }
 
   async #read(p: Uint8Array, signal: AbortSignal | undefined): Promise<number | null> {
+    if (!isBytes(p)) throw invalidArg("p", "a Uint8Array", p);
     for (;;) {
       if (this.#closed) throw this.#opError("read", ErrClosed);
       const chunk = this.#pending ?? (this.socket.read() as Buffer | null);

@@ -18,7 +18,7 @@ import { E, syscallError } from "../sys/errors.js";
 import { invalidArg } from "../sys/args.js";
 import { FDOwner } from "./owner.js";
 import { abortError } from "./errors.js";
-import { readSignal } from "./stream.js";
+import { readSignal, type SignalReader } from "./stream.js";
 
 /** What copy reads from: any owner or conn with Go's Read. */
 export interface CopySource {
@@ -195,13 +195,14 @@ interface Run {
 async function bufferedCopy(dst: CopySink, src: CopySource, run: Run): Promise<number> {
   const buf = new Uint8Array(bufferSize);
   const { signal, progress, step } = run;
+  // A stream whose waits are not an FD's ends its read at the abort itself (readSignal).
+  const rs = signal === undefined ? undefined : (src as Partial<SignalReader>)[readSignal];
+  const read = rs === undefined ? (p: Uint8Array) => src.read(p) : (p: Uint8Array) => rs.call(src, p, signal!);
   let total = 0;
   for (;;) {
     if (signal?.aborted) throw abortError(signal.reason);
     step.side = "read";
-    // A stream whose waits are not an FD's ends its read at the abort itself (readSignal).
-    const rs = (src as Partial<Record<typeof readSignal, (p: Uint8Array, s: AbortSignal | undefined) => Promise<number | null>>>)[readSignal];
-    const n = await (rs !== undefined && signal !== undefined ? rs.call(src, buf, signal) : src.read(buf));
+    const n = await read(buf);
     if (n === null) return total;
     if (n === 0) continue;
     step.side = "write";

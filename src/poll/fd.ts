@@ -197,9 +197,7 @@ export class FD {
    * read's lock, so reads of both kinds run in call order.
    */
   readMsg<T>(p: Uint8Array, off: number, len: number, reader: MsgReader<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#start(new MsgReadOp<T>(resolve, reject, p, off, len, reader));
-    });
+    return this.run<T>((resolve, reject) => new MsgReadOp<T>(resolve, reject, p, off, len, reader));
   }
 
   /**
@@ -208,9 +206,7 @@ export class FD {
    * `reader` fills in each message's facts. It shares read's lock.
    */
   readBatch(bufs: Uint8Array[], reader: BatchReader): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      this.#start(new BatchReadOp(resolve, reject, bufs, reader));
-    });
+    return this.run<number>((resolve, reject) => new BatchReadOp(resolve, reject, bufs, reader));
   }
 
   /**
@@ -218,9 +214,7 @@ export class FD {
    * connected), with as few sendmmsg calls as the kernel allows; resolves with the count.
    */
   writeBatch(bufs: Uint8Array[], sas: (Uint8Array | null)[]): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      this.#start(new BatchWriteOp(resolve, reject, bufs, sas));
-    });
+    return this.run<number>((resolve, reject) => new BatchWriteOp(resolve, reject, bufs, sas));
   }
 
   /**
@@ -258,9 +252,7 @@ export class FD {
    * connected); a datagram goes whole or not at all.
    */
   writeMsg(p: Uint8Array, off: number, len: number, oob: Uint8Array | null, sa: Uint8Array | null): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      this.#start(new MsgWriteOp(resolve, reject, p, off, len, oob, sa));
-    });
+    return this.run<number>((resolve, reject) => new MsgWriteOp(resolve, reject, p, off, len, oob, sa));
   }
 
   /**
@@ -269,10 +261,7 @@ export class FD {
    * queued behind another accept, it leaves the line. The fd and the other callers go on.
    */
   accept(signal?: AbortSignal): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      if (signal === undefined) this.#start(new AcceptOp(resolve, reject));
-      else this.#startAbortable(signal, resolve, reject, (res, rej) => new AcceptOp(res, rej, signal));
-    });
+    return this.run<number>((resolve, reject) => new AcceptOp(resolve, reject, signal), signal);
   }
 
   /**

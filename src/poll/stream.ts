@@ -63,6 +63,11 @@ export const writeFrom: unique symbol = Symbol("sockit.writeFrom");
  */
 export const readSignal: unique symbol = Symbol("sockit.readSignal");
 
+/** @internal A stream with the abortable read; see {@link readSignal}. */
+export interface SignalReader {
+  [readSignal](p: Uint8Array, signal: AbortSignal): Promise<number | null>;
+}
+
 /** @internal A stream with the callback forms of read and write; see {@link readTo}. */
 export interface CallbackStream {
   [readTo](p: Uint8Array, off: number, len: number, done: (n: number | null) => void, fail: (err: Error) => void): void;
