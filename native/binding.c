@@ -364,6 +364,7 @@ NAPI_MODULE_INIT() {
     SK_METHOD("pidfd", sk_process_pidfd_js),
     SK_METHOD("kill", sk_process_kill_js),
     SK_METHOD("signalDisposition", sk_process_signal_disposition_js),
+    SK_METHOD("pollLoop", sk_poll_loop_js),
     SK_METHOD("pollOpen", sk_poll_open_js),
     SK_METHOD("pollUpdate", sk_poll_update_js),
     SK_METHOD("pollRef", sk_poll_ref_js),

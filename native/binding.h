@@ -69,6 +69,11 @@ enum {
   SK_RECVMSG_INFO_COUNT
 };
 
+/* The header slots of the poll loop's ring (poll.c), exported as the
+ * SK_POLL_RING_* constants; the entries follow SK_POLL_RING_HEADER.
+ */
+enum { SK_POLL_RING_BATCH, SK_POLL_RING_SETTLE, SK_POLL_RING_HEADER };
+
 /* The most messages one recvmmsg or sendmmsg call takes (msg.c). */
 #define SK_MMSG_MAX 64
 
@@ -305,6 +310,7 @@ napi_value sk_process_pidfd_js(napi_env env, napi_callback_info info);
 napi_value sk_process_kill_js(napi_env env, napi_callback_info info);
 napi_value sk_process_signal_disposition_js(napi_env env, napi_callback_info info);
 
+napi_value sk_poll_loop_js(napi_env env, napi_callback_info info);
 napi_value sk_poll_open_js(napi_env env, napi_callback_info info);
 napi_value sk_poll_update_js(napi_env env, napi_callback_info info);
 napi_value sk_poll_ref_js(napi_env env, napi_callback_info info);

@@ -333,6 +333,9 @@ static const sk_name_t sk_constants_layout[] = {
   SK_NAME(SK_RECVMSG_INFO_N),
   SK_NAME(SK_RECVMSG_INFO_COUNT),
   SK_NAME(SK_MMSG_MAX),
+  SK_NAME(SK_POLL_RING_BATCH),
+  SK_NAME(SK_POLL_RING_SETTLE),
+  SK_NAME(SK_POLL_RING_HEADER),
   /* spawn's attr slots, flags and failure stages, and wait's out slots. */
   SK_NAME(SK_SPAWN_FLAGS),
   SK_NAME(SK_SPAWN_PGID),

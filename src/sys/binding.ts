@@ -30,12 +30,17 @@ export type SemHandle = { readonly __semHandle: unique symbol };
 /** An opaque native wait on a waiter thread (native/waiter.c), for {@link Binding.waiterCancel}. */
 export type WaiterHandle = { readonly __waiterHandle: unique symbol };
 
+/** An opaque native poll loop: the ring and the check handle that dispatch readiness (native/poll.c). */
+export type PollLoop = { readonly __pollLoop: unique symbol };
+
 /**
- * Called by libuv when a polled fd is ready. `events` is a mask of {@link Binding.POLL_READABLE}
- * and {@link Binding.POLL_WRITABLE}; `status` is 0, or -errno when polling failed (then `events`
- * is 0 and every waiter should retry its syscall to surface the error).
+ * Called after each loop turn's poll phase with `count` ring entries (id, events, status),
+ * starting at entry `first`, that readiness added since the last turn, or with `first` -1 to
+ * settle what a dispatch put off (see {@link Binding.pollLoop}). `events` is a mask of
+ * {@link Binding.POLL_READABLE} and {@link Binding.POLL_WRITABLE}; `status` is 0, or -errno
+ * when polling failed (then every waiter should retry its syscall to surface the error).
  */
-export type PollCallback = (events: number, status: number) => void;
+export type PollDispatch = (first: number, count: number) => void;
 
 /**
  * The native core (`native/`, N-API, C11). One method per syscall family member; each is
@@ -49,7 +54,7 @@ export interface Binding {
    * flags (`O_*`), file types (`S_IF*`), `PIPE_BUF`, and sockit's own layout facts (`SK_*`):
    * `SK_SOCKADDR_UN_SIZE`, `SK_SOCKADDR_STORAGE_SIZE`, `SK_RECVMSG_FROM_SIZE`, the
    * `SK_RECVMSG_INFO_*` slots of {@link Binding.recvmsg}'s `info` (and `SK_RECVMSG_INFO_COUNT`,
-   * its length), `SK_SIZEOF_INT`, `SK_LITTLE_ENDIAN` (1 or 0), and on Linux `SK_IP_MREQN_SIZE`
+   * its length), the `SK_POLL_RING_*` slots of {@link Binding.pollLoop}'s ring, `SK_SIZEOF_INT`, `SK_LITTLE_ENDIAN` (1 or 0), and on Linux `SK_IP_MREQN_SIZE`
    * with the `SK_IP_MREQN_*` field offsets, and (native/constants_linux.c) the netlink, packet
    * and vsock names with the `SK_SIZEOF_*` sizes and field offsets of nlmsghdr, ifinfomsg,
    * ifaddrmsg and rtattr. A name the platform lacks is absent.
@@ -57,9 +62,9 @@ export interface Binding {
   readonly constants: Readonly<Record<string, number>>;
   /** Every errno name this platform defines, mapped to its number (E.g. `EAGAIN: 11`). */
   readonly errnos: Readonly<Record<string, number>>;
-  /** The readable bit of a {@link PollCallback}'s `events` and of a pollUpdate mask. */
+  /** The readable bit of a {@link PollDispatch} entry's events and of a pollUpdate mask. */
   readonly POLL_READABLE: number;
-  /** The writable bit of a {@link PollCallback}'s `events` and of a pollUpdate mask. */
+  /** The writable bit of a {@link PollDispatch} entry's events and of a pollUpdate mask. */
   readonly POLL_WRITABLE: number;
   /**
    * The signal that interrupts a waiter thread (SIGRTMAX - 6 on Linux): reserved, so that
@@ -307,15 +312,30 @@ export interface Binding {
    */
   signalDisposition(sig: number, set: number): number;
   /**
-   * Creates a `uv_poll_t` for `fd` on this thread's loop; it starts stopped and unreferenced.
-   * Returns -errno when libuv refuses the fd (EBADF, EEXIST, EPERM for a regular file).
+   * Makes this thread's poll loop: readiness of its handles is written to `ring` (after the
+   * `SK_POLL_RING_HEADER` slots, three slots per entry: the handle's id, its events, its
+   * status; one entry per handle per turn; an id of -1 is an entry a closed handle took back)
+   * and handed to `dispatch` after the poll phase (or at once when the ring is full), a chunk
+   * of entries per call, each call followed by its microtasks. The header's
+   * `SK_POLL_RING_BATCH` slot is 1 while a chunk and its microtasks run; setting
+   * `SK_POLL_RING_SETTLE` then makes the loop call `dispatch(-1, 0)` after them. Returns
+   * -errno when there is no loop to use.
    */
-  pollOpen(fd: number, onEvent: PollCallback): PollHandle | number;
+  pollLoop(dispatch: PollDispatch, ring: Int32Array): PollLoop | number;
+  /**
+   * Creates a `uv_poll_t` for `fd` on `loop`, reporting its readiness under `id` (>= 0); it
+   * starts stopped and unreferenced. Returns -errno when libuv refuses the fd (EBADF, EEXIST,
+   * EPERM for a regular file).
+   */
+  pollOpen(loop: PollLoop, fd: number, id: number): PollHandle | number;
   /** Starts polling for `events` (a POLL_* mask), or stops when it is 0. Returns 0 or -errno. */
   pollUpdate(h: PollHandle, events: number): number;
   /** uv_ref / uv_unref: whether a started handle keeps the event loop alive. */
   pollRef(h: PollHandle, ref: boolean): void;
-  /** Stops and closes the handle; no callback runs after this returns. Idempotent. */
+  /**
+   * Stops and closes the handle; no event of it is dispatched after this returns (its entry in
+   * the ring is taken back). Idempotent.
+   */
   pollClose(h: PollHandle): void;
   /**
    * Records `fd` as owned by sockit in this thread's environment, so that it is closed when the

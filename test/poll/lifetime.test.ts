@@ -12,6 +12,8 @@ import { guardFdLeaks } from "../helpers.js";
 guardFdLeaks();
 
 const index = fileURLToPath(new URL("../../src/index.js", import.meta.url));
+const poller = fileURLToPath(new URL("../../src/poll/poller.js", import.meta.url));
+const bindingModule = fileURLToPath(new URL("../../src/sys/binding.js", import.meta.url));
 
 /** Runs an ESM snippet; resolves "exited" or "running" after `ms`, killing it if running. */
 function runChild(body: string, ms = 1500): Promise<"exited" | "running"> {
@@ -86,4 +88,34 @@ it("a deadline alone does not keep the process alive, but fires for a pending re
     await c.read(new Uint8Array(1)).then(() => process.exit(4), (e) => { if (!e.timeout()) process.exit(5); });
     c.setReadDeadline(Date.now() + 60_000);`);
   assert.equal(r, "exited");
+});
+
+/**
+ * A poller that unrefs inside the dispatch of its own event (as a conn does when its read
+ * completes) and refs again before the turn ends (as the next read does) must stay
+ * referenced: the put-off unref is cancelled, not done late. Without the ref it is done.
+ */
+function unrefInDispatch(refAgain: boolean): string {
+  return `
+    import { Poller, READABLE } from ${JSON.stringify(poller)};
+    import { binding } from ${JSON.stringify(bindingModule)};
+    const fds = new Int32Array(2);
+    binding.pipe(fds);
+    const p = Poller.open(fds[0], () => {
+      binding.read(fds[0], new Uint8Array(1), 0, 1);
+      p.ref(false);
+      ${refAgain ? "p.ref(true);" : ""}
+      Promise.resolve().then(() => p.ref(false)).then(() => ${refAgain ? "p.ref(true)" : "undefined"});
+    });
+    p.arm(READABLE);
+    p.ref(true);
+    binding.write(fds[1], new Uint8Array([1]), 0, 1);`;
+}
+
+it("a poller unref'd and ref'd again in one dispatch keeps the process alive", async () => {
+  assert.equal(await runChild(unrefInDispatch(true)), "running");
+});
+
+it("a poller unref'd in a dispatch lets the process exit once the dispatch is done", async () => {
+  assert.equal(await runChild(unrefInDispatch(false)), "exited");
 });
