@@ -6,7 +6,7 @@
  */
 import { Sentinel, ErrDeadlineExceeded, abortError } from "../poll/errors.js";
 import { Deadline } from "../poll/deadline.js";
-import { deadlineMs, readSignal, type DeadlineTime } from "../poll/stream.js";
+import { deadlineMs, readSignal, writeSignal, type DeadlineTime } from "../poll/stream.js";
 import { invalidArg, isBytes } from "../sys/args.js";
 import { OpError, type Addr } from "./errors.js";
 import type { Conn } from "./conn.js";
@@ -40,6 +40,25 @@ interface PendingWrite {
   met: boolean;
   resolve: (n: number) => void;
   reject: (err: Error) => void;
+}
+
+/**
+ * leaveOnAbort makes `call`, about to wait in `line`, leave the line and reject with `error()`
+ * on an abort of `signal`; a call already settled (met by the peer) is left alone. The
+ * listener goes once the call settles either way.
+ */
+function leaveOnAbort<V>(line: { resolve: (v: V) => void; reject: (err: Error) => void }[], call: { resolve: (v: V) => void; reject: (err: Error) => void }, signal: AbortSignal, error: () => Error): void {
+  const { resolve, reject } = call;
+  const onAbort = (): void => {
+    const i = line.indexOf(call);
+    if (i < 0) return;
+    line.splice(i, 1);
+    reject(error());
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  const off = (): void => signal.removeEventListener("abort", onAbort);
+  call.resolve = (v) => (off(), resolve(v));
+  call.reject = (err) => (off(), reject(err));
 }
 
 /** One end of a {@link netPipe}: a Conn; see the module comment. */
@@ -86,19 +105,7 @@ export class PipeConn implements Conn {
     if (signal?.aborted) return Promise.reject(abortError(signal.reason));
     return new Promise((resolve, reject) => {
       const r: PendingRead = { p, resolve, reject };
-      if (signal !== undefined) {
-        const onAbort = (): void => {
-          const i = this.#reads.indexOf(r);
-          // A read the peer's write has met is settled already; a waiting one leaves the line.
-          if (i < 0) return;
-          this.#reads.splice(i, 1);
-          reject(abortError(signal.reason));
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        const off = (): void => signal.removeEventListener("abort", onAbort);
-        r.resolve = (n) => (off(), resolve(n));
-        r.reject = (err) => (off(), reject(err));
-      }
+      if (signal !== undefined) leaveOnAbort(this.#reads, r, signal, () => abortError(signal.reason));
       this.#reads.push(r);
       this.#peer.#pump();
     });
@@ -111,11 +118,28 @@ export class PipeConn implements Conn {
    * i/o timeout" (with `bytesWritten`, what the peer had taken).
    */
   write(p: Uint8Array): Promise<number> {
+    return this.#write(p, undefined);
+  }
+
+  /**
+   * @internal write, ended by an abort of `signal` while reads on the peer have not taken all
+   * of `p` (the rejection's `bytesWritten` says how much they took); see `readSignal`.
+   */
+  [writeSignal](p: Uint8Array, signal: AbortSignal): Promise<number> {
+    return this.#write(p, signal);
+  }
+
+  #write(p: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
     if (!isBytes(p)) return Promise.reject(invalidArg("p", "a Uint8Array", p));
     if (this.#closed || this.#peer.#closed) return Promise.reject(ErrClosedPipe);
     if (this.#wDeadline.expired) return Promise.reject(new OpError("write", "pipe", null, null, ErrDeadlineExceeded));
+    if (signal?.aborted) return Promise.reject(abortError(signal.reason));
     return new Promise((resolve, reject) => {
-      this.#writes.push({ b: p, n: 0, met: false, resolve, reject });
+      const w: PendingWrite = { b: p, n: 0, met: false, resolve, reject };
+      if (signal !== undefined) {
+        leaveOnAbort(this.#writes, w, signal, () => Object.assign(abortError(signal.reason), { bytesWritten: w.n }));
+      }
+      this.#writes.push(w);
       this.#pump();
     });
   }

@@ -7,7 +7,7 @@
  */
 import tls from "node:tls";
 import { ErrClosed, ErrDeadlineExceeded, abortError } from "../poll/errors.js";
-import { deadlineMs, readSignal, type DeadlineTime } from "../poll/stream.js";
+import { deadlineMs, readSignal, writeSignal, type DeadlineTime } from "../poll/stream.js";
 import { LongTimer } from "../poll/deadline.js";
 import { OpError, type Addr } from "../net/errors.js";
 import type { Conn } from "../net/conn.js";
@@ -64,6 +64,17 @@ class Direction {
   stop(): void {
     this.#timer.stop();
     this.wake();
+  }
+}
+
+/** Runs `call` with an abort of `signal` waking `dir`, so the call's wait loop sees the abort. */
+async function wakingOnAbort<T>(dir: Direction, signal: AbortSignal, call: () => Promise<T>): Promise<T> {
+  const onAbort = (): void => dir.wake();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await call();
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
 }
 
@@ -140,14 +151,8 @@ export class TLSConn implements Conn {
   }
 
   /** @internal read, ended by an abort of `signal` while it waits (taking nothing); see `readSignal`. */
-  async [readSignal](p: Uint8Array, signal: AbortSignal): Promise<number | null> {
-    const onAbort = (): void => this.#r.wake();
-    signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      return await this.#read(p, signal);
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
+  [readSignal](p: Uint8Array, signal: AbortSignal): Promise<number | null> {
+    return wakingOnAbort(this.#r, signal, () => this.#read(p, signal));
   }
 
   async #read(p: Uint8Array, signal: AbortSignal | undefined): Promise<number | null> {
@@ -174,7 +179,19 @@ export class TLSConn implements Conn {
    * handed it to the conn. As in Go, a write that times out breaks the session for writing:
    * later writes fail with the same error.
    */
-  async write(p: Uint8Array): Promise<number> {
+  write(p: Uint8Array): Promise<number> {
+    return this.#write(p, undefined);
+  }
+
+  /**
+   * @internal write, whose wait for Node's TLS layer to take `p` an abort of `signal` ends
+   * (the bytes stay queued there); see `readSignal`.
+   */
+  [writeSignal](p: Uint8Array, signal: AbortSignal): Promise<number> {
+    return wakingOnAbort(this.#w, signal, () => this.#write(p, signal));
+  }
+
+  async #write(p: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
     if (!isBytes(p)) throw invalidArg("p", "a Uint8Array", p);
     if (this.#closed) throw this.#opError("write", ErrClosed);
     if (this.#writeBroken !== null) throw this.#writeBroken;
@@ -194,6 +211,7 @@ export class TLSConn implements Conn {
       if (this.#closed) throw this.#opError("write", ErrClosed);
       if (this.#error !== null) throw this.#error;
       if (this.#w.passed()) throw (this.#writeBroken = this.#opError("write", ErrDeadlineExceeded));
+      if (signal?.aborted) throw abortError(signal.reason);
       await this.#w.wait();
     }
   }

@@ -18,7 +18,7 @@ import { E, syscallError } from "../sys/errors.js";
 import { invalidArg } from "../sys/args.js";
 import { FDOwner } from "./owner.js";
 import { abortError } from "./errors.js";
-import { readSignal, type SignalReader } from "./stream.js";
+import { readSignal, writeSignal, type SignalReader, type SignalWriter } from "./stream.js";
 
 /** What copy reads from: any owner or conn with Go's Read. */
 export interface CopySource {
@@ -33,7 +33,13 @@ export interface CopySink {
 
 /** Options of {@link copy}. */
 export interface CopyOptions {
-  /** Stops the copy; it rejects with the signal's reason (Go's context error). */
+  /**
+   * Stops the copy, a wait for a silent source or a full destination included; it rejects
+   * with the signal's reason (Go's context error). sockit's own streams end the call that
+   * waits, so a read stopped this way has taken nothing; a stream of your own (any object with
+   * read and write) cannot be stopped, so copy stops waiting for it and leaves its call to
+   * finish.
+   */
   signal?: AbortSignal;
   /** Half-close `dst` (closeWrite) once `src` has ended, where `dst` can (default true). */
   closeWrite?: boolean;
@@ -195,9 +201,8 @@ interface Run {
 async function bufferedCopy(dst: CopySink, src: CopySource, run: Run): Promise<number> {
   const buf = new Uint8Array(bufferSize);
   const { signal, progress, step } = run;
-  // A stream whose waits are not an FD's ends its read at the abort itself (readSignal).
-  const rs = signal === undefined ? undefined : (src as Partial<SignalReader>)[readSignal];
-  const read = rs === undefined ? (p: Uint8Array) => src.read(p) : (p: Uint8Array) => rs.call(src, p, signal!);
+  const read = signal === undefined ? (p: Uint8Array) => src.read(p) : stoppableRead(src, signal);
+  const write = signal === undefined ? (p: Uint8Array) => dst.write(p) : stoppableWrite(dst, signal);
   let total = 0;
   for (;;) {
     if (signal?.aborted) throw abortError(signal.reason);
@@ -206,9 +211,37 @@ async function bufferedCopy(dst: CopySink, src: CopySource, run: Run): Promise<n
     if (n === null) return total;
     if (n === 0) continue;
     step.side = "write";
-    total += await dst.write(buf.subarray(0, n));
+    total += await write(buf.subarray(0, n));
     progress?.(n);
   }
+}
+
+/** src's read that an abort of `signal` ends: its own (readSignal), else a wait cut short. */
+function stoppableRead(src: CopySource, signal: AbortSignal): (p: Uint8Array) => Promise<number | null> {
+  const own = (src as Partial<SignalReader>)[readSignal];
+  return own !== undefined ? (p) => own.call(src, p, signal) : (p) => untilAbort(src.read(p), signal);
+}
+
+/** dst's write that an abort of `signal` ends: its own (writeSignal), else a wait cut short. */
+function stoppableWrite(dst: CopySink, signal: AbortSignal): (p: Uint8Array) => Promise<number> {
+  const own = (dst as Partial<SignalWriter>)[writeSignal];
+  return own !== undefined ? (p) => own.call(dst, p, signal) : (p) => untilAbort(dst.write(p), signal);
+}
+
+/**
+ * untilAbort is `call`, or its rejection at an abort of `signal` first: for a stream copy cannot
+ * stop, whose call is left to finish (its outcome is dropped).
+ */
+function untilAbort<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal.reason));
+    if (signal.aborted) return void (call.catch(noop), onAbort());
+    signal.addEventListener("abort", onAbort, { once: true });
+    call.then(
+      (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
+      (err: unknown) => (signal.removeEventListener("abort", onAbort), reject(err)),
+    );
+  });
 }
 
 /**

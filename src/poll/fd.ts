@@ -36,6 +36,8 @@ import {
   R,
   RawOp,
   ReadOp,
+  SignalReadOp,
+  SignalWriteOp,
   W,
   WriteOp,
   WritevOp,
@@ -182,6 +184,12 @@ export class FD {
     return new Promise<number | null>((resolve, reject) => this.readTo(p, off, len, mapper, resolve, reject));
   }
 
+  /** read that an abort of `signal` ends while it waits, taking nothing, as for accept. */
+  readSignal(p: Uint8Array, off: number, len: number, mapper: ReadErrorMapper | undefined, signal: AbortSignal): Promise<number | null> {
+    const n = (this.#flags & STREAM) !== 0 && len > maxRW ? maxRW : len;
+    return this.run<number | null>((resolve, reject) => new SignalReadOp(resolve, reject, p, off, n, mapper, signal), signal);
+  }
+
   /**
    * readTo is read reporting to callbacks instead of a promise, for a layer that makes one
    * promise of its own per call (see `readTo` in stream.ts): `done` or `fail` runs once,
@@ -224,6 +232,15 @@ export class FD {
    */
   write(p: Uint8Array, off: number, len: number, mapper: WriteErrorMapper): Promise<number> {
     return new Promise<number>((resolve, reject) => this.writeFrom(p, off, len, mapper, resolve, reject));
+  }
+
+  /**
+   * write that an abort of `signal` ends while it waits; the rejection's `bytesWritten` says
+   * how much of `p` went out first.
+   */
+  writeSignal(p: Uint8Array, off: number, len: number, mapper: WriteErrorMapper, signal: AbortSignal): Promise<number> {
+    const f = this.#flags;
+    return this.run<number>((resolve, reject) => new SignalWriteOp(resolve, reject, p, off, len, mapper, (f & SEND) !== 0, (f & STREAM) !== 0, signal), signal);
   }
 
   /** writeFrom is write reporting to callbacks, as {@link FD.readTo} is read. */

@@ -274,6 +274,34 @@ export class WriteOp extends Op {
   }
 }
 
+/** A {@link ReadOp} that an abort of `signal` ends while it waits (copy() with a signal). */
+export class SignalReadOp extends ReadOp {
+  readonly #signal: AbortSignal;
+
+  constructor(resolve: (v: number | null) => void, reject: (err: Error) => void, p: Uint8Array, off: number, len: number, mapper: ReadErrorMapper | undefined, signal: AbortSignal) {
+    super(resolve, reject, p, off, len, mapper);
+    this.#signal = signal;
+  }
+
+  override get signal(): AbortSignal {
+    return this.#signal;
+  }
+}
+
+/** A {@link WriteOp} that an abort of `signal` ends while it waits, with the bytes written so far. */
+export class SignalWriteOp extends WriteOp {
+  readonly #signal: AbortSignal;
+
+  constructor(resolve: (v: number) => void, reject: (err: Error) => void, p: Uint8Array, off: number, len: number, mapper: WriteErrorMapper, useSend: boolean, isStream: boolean, signal: AbortSignal) {
+    super(resolve, reject, p, off, len, mapper, useSend, isStream);
+    this.#signal = signal;
+  }
+
+  override get signal(): AbortSignal {
+    return this.#signal;
+  }
+}
+
 /** A sendmsg(2) of one message with optional control bytes to `sa` (null when connected). */
 export class MsgWriteOp extends Op {
   readonly dir = W;

@@ -57,15 +57,23 @@ export const readTo: unique symbol = Symbol("sockit.readTo");
 export const writeFrom: unique symbol = Symbol("sockit.writeFrom");
 
 /**
- * @internal `[readSignal](p, signal)`: a stream's read that an abort of `signal` ends, before the
- * read has taken any byte (so none is lost), rejecting with Go's "operation was canceled". For
- * the streams whose waits are not an FD's (TLSConn, netPipe), so that copy() can stop them.
+ * @internal `[readSignal](p, signal)`: a stream's read that an abort of `signal` ends while it
+ * waits, before the read has taken any byte (so none is lost), and `[writeSignal](p, signal)`,
+ * its write, which an abort ends while it waits for the peer to take the rest (the rejection's
+ * `bytesWritten` says how much went). copy() stops with these, on every stream sockit has.
  */
 export const readSignal: unique symbol = Symbol("sockit.readSignal");
+/** @internal See {@link readSignal}. */
+export const writeSignal: unique symbol = Symbol("sockit.writeSignal");
 
 /** @internal A stream with the abortable read; see {@link readSignal}. */
 export interface SignalReader {
   [readSignal](p: Uint8Array, signal: AbortSignal): Promise<number | null>;
+}
+
+/** @internal A stream with the abortable write; see {@link readSignal}. */
+export interface SignalWriter {
+  [writeSignal](p: Uint8Array, signal: AbortSignal): Promise<number>;
 }
 
 /** @internal A stream with the callback forms of read and write; see {@link readTo}. */
@@ -172,7 +180,7 @@ export abstract class FDDeadlines extends FDOwner {
 }
 
 /** FDStream is the read/write half of an fd owner, with its deadlines; see the module comment. */
-export abstract class FDStream extends FDDeadlines implements ReadErrorMapper, WriteErrorMapper, CallbackStream {
+export abstract class FDStream extends FDDeadlines implements ReadErrorMapper, WriteErrorMapper, CallbackStream, SignalReader, SignalWriter {
   /**
    * read reads up to `p.length` bytes into `p`: the count, or null at end of stream (Go's
    * `io.EOF`). Concurrent reads are served whole, in call order. A `p` that is not a
@@ -198,6 +206,18 @@ export abstract class FDStream extends FDDeadlines implements ReadErrorMapper, W
   write(p: Uint8Array): Promise<number> {
     if (!isBytes(p)) return Promise.reject(invalidArg("p", "a Uint8Array", p));
     return this.pfd.write(p, 0, p.length, this);
+  }
+
+  /** @internal read, ended by an abort of `signal` while it waits; see {@link readSignal}. */
+  [readSignal](p: Uint8Array, signal: AbortSignal): Promise<number | null> {
+    if (!isBytes(p)) return Promise.reject(invalidArg("p", "a Uint8Array", p));
+    return this.pfd.readSignal(p, 0, p.length, this, signal);
+  }
+
+  /** @internal write, ended by an abort of `signal` while it waits; see {@link readSignal}. */
+  [writeSignal](p: Uint8Array, signal: AbortSignal): Promise<number> {
+    if (!isBytes(p)) return Promise.reject(invalidArg("p", "a Uint8Array", p));
+    return this.pfd.writeSignal(p, 0, p.length, this, signal);
   }
 
   /** @internal The callback form of read; see {@link readTo}. */

@@ -32,6 +32,15 @@ async function connPair(network: string, address: string): Promise<[Conn, Conn]>
   }
 }
 
+/** tlsPair gives the client and server ends of a TLS conn over loopback TCP (the test CA's). */
+async function tlsPair(): Promise<[Conn, Conn]> {
+  const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../test/fixtures/tls/${name}`, import.meta.url)));
+  await using ln = await listen("tcp", "127.0.0.1:0");
+  const accepted = ln.accept().then((raw) => tlsServer(raw, { key: fixture("server.key"), cert: fixture("server.crt") }));
+  const tc = tlsClient(await dial("tcp", ln.addr().toString()), { ca: fixture("ca.crt"), servername: "sockit.test" });
+  return [tc, await accepted];
+}
+
 /** writeAllThenEnd writes `data` in 1 MiB pieces and half-closes. */
 async function writeAllThenEnd(w: { write(p: Uint8Array): Promise<number>; closeWrite?(): Promise<void>; close(): Promise<void> }, data: Uint8Array): Promise<void> {
   for (let off = 0; off < data.length; off += 1 << 20) await w.write(data.subarray(off, off + (1 << 20)));
@@ -189,11 +198,7 @@ describe("copy", () => {
   });
 
   it("stops on abort while a netPipe or TLS source waits for a silent peer, losing no byte", async () => {
-    const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../test/fixtures/tls/${name}`, import.meta.url)));
-    await using ln = await listen("tcp", "127.0.0.1:0");
-    const accepted = ln.accept().then((raw) => tlsServer(raw, { key: fixture("server.key"), cert: fixture("server.crt") }));
-    const tc = tlsClient(await dial("tcp", ln.addr().toString()), { ca: fixture("ca.crt"), servername: "sockit.test" });
-    const ts = await accepted;
+    const [tc, ts] = await tlsPair();
     const [pa, pb] = netPipe();
     const [sink, sinkPeer] = netPipe();
     try {
@@ -211,6 +216,45 @@ describe("copy", () => {
       }
     } finally {
       for (const o of [tc, ts, pa, pb, sink, sinkPeer]) await o.close().catch(() => {});
+    }
+  });
+
+  it("stops on abort whichever side waits, on every stream of the buffered path, and on streams of the caller's own", async () => {
+    const [tc, ts] = await tlsPair();
+    const [tcpPeer, tcp] = await connPair("tcp", "127.0.0.1:0");
+    const [pr, pw] = await pipe();
+    const [na, nb] = netPipe();
+    const [ma, mb] = netPipe();
+    // Streams of the caller's own that never answer.
+    const silent = { read: () => new Promise<number | null>(() => {}) };
+    const full = { write: () => new Promise<number>(() => {}) };
+    // A source that always has bytes, to fill a destination that is not read.
+    const endless = { read: async (p: Uint8Array) => p.length };
+    const cases: [string, Parameters<typeof copy>[0], Parameters<typeof copy>[1]][] = [
+      ["a silent pipe → netPipe", na, pr],
+      ["a silent tcp conn → TLS", tc, tcp],
+      ["a silent stream of one's own → netPipe", na, silent],
+      ["endless → a netPipe not read", na, endless],
+      ["endless → a TLS conn not read", tc, endless],
+      ["endless → a tcp conn not read", tcp, endless],
+      ["endless → a pipe not read", pw, endless],
+      ["endless → a stream of one's own that never takes it", full, endless],
+    ];
+    try {
+      for (const [name, dst, src] of cases) {
+        const ac = new AbortController();
+        const p = copy(dst, src, { signal: ac.signal, closeWrite: false });
+        setTimeout(() => ac.abort(), 100);
+        await assert.rejects(within(p, 3000, `${name}: the abort`), /operation was canceled/, name);
+      }
+      // The aborted reads took nothing: what the peers send now is the sources' to read.
+      await pw.close();
+      await tcpPeer.write(b("after"));
+      const buf = new Uint8Array(16);
+      assert.equal(await within(tcp.read(buf), 2000, "tcp read after the abort"), 5);
+      assert.equal(Buffer.from(buf.subarray(0, 5)).toString(), "after");
+    } finally {
+      for (const o of [tc, ts, tcp, tcpPeer, pr, pw, na, nb, ma, mb]) await o.close().catch(() => {});
     }
   });
 
